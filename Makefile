@@ -1,0 +1,48 @@
+# Everyday commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell echo $$PPID)
+REDIS ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-pg lint format bench schema clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+## Serve the app with demo data on SQLite at http://127.0.0.1:8000
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## All tests on SQLite (the embedded default)
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## All tests on PostgreSQL, with Redis as the shared cache
+test-pg: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: install
+	DJANGO_ALLOW_INSECURE_KEY=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: install
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles

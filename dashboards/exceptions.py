@@ -1,0 +1,91 @@
+"""Domain errors raised by services, selectors and permissions.
+
+No HTTP here: each API family maps these classes to a status and its own error format
+(`dashboards/api/errors.py`). `code` is the machine-readable code both families show.
+"""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request the domain refuses. Base class; maps to 400."""
+
+    code = "VALIDATION_ERROR"
+    default_message = "The request is not valid."
+
+    def __init__(
+        self, message: str | None = None, *, details: Any = None, code: str | None = None
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    """Field values break a rule; `details` maps field names to messages."""
+
+    code = "VALIDATION_ERROR"
+    default_message = "Invalid input."
+
+
+class InvalidWidgetType(ValidationFailed):
+    code = "INVALID_WIDGET_TYPE"
+    default_message = "Widget type is not supported."
+
+
+class NotFound(DomainError):
+    """Missing, or not visible to the caller: the two are never told apart."""
+
+    code = "NOT_FOUND"
+    default_message = "Not found."
+
+
+class DashboardNotFound(NotFound):
+    code = "DASHBOARD_NOT_FOUND"
+    default_message = "Dashboard does not exist."
+
+
+class UserNotFound(NotFound):
+    code = "USER_NOT_FOUND"
+    default_message = "User does not exist."
+
+
+class ProjectNotFound(NotFound):
+    code = "PROJECT_NOT_FOUND"
+    default_message = "Project does not exist."
+
+
+class WidgetNotFound(NotFound):
+    code = "WIDGET_NOT_FOUND"
+    default_message = "Widget does not exist."
+
+
+class PermissionDenied(DomainError):
+    """The caller can see the object but may not do this to it."""
+
+    code = "PERMISSION_DENIED"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    default_message = "The request conflicts with the current state."
+
+
+class DuplicateDashboard(Conflict):
+    code = "DUPLICATE_DASHBOARD"
+    default_message = "Dashboard name already exists."
+
+
+class DuplicateProject(Conflict):
+    code = "DUPLICATE_PROJECT"
+    default_message = "Project name already exists."
+
+
+class PreconditionFailed(Conflict):
+    """Optimistic concurrency: the version the client edited is no longer current."""
+
+    code = "PRECONDITION_FAILED"
+    default_message = "The dashboard has changed since it was read."

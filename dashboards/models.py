@@ -1,0 +1,302 @@
+"""The domain: projects, dashboards, widgets, assignments and metric points.
+
+Rules that must always hold are database constraints, so they hold on SQLite and
+PostgreSQL alike and under concurrent writers; `clean()` keeps one-row rules that need
+Python (the widget registry). Everything that writes goes through `services.py`.
+"""
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from dashboards.exceptions import DomainError
+from dashboards.widgets import registry
+
+MAX_DEFINITION_BYTES = 256 * 1024
+MAX_WIDGETS = 100
+MIN_REFRESH_INTERVAL = 5
+MAX_REFRESH_INTERVAL = 86400
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]{0,49}$",
+    "Use a lowercase slug: letters, digits, '-' or '_' (at most 50).",
+)
+widget_key_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+    "Use letters, digits, '_', '-' or '.' (at most 64).",
+)
+metric_name_validator = RegexValidator(registry.METRIC_NAME_PATTERN, "Invalid metric name.")
+
+
+def validate_refresh_interval(value: int) -> None:
+    if value != 0 and not MIN_REFRESH_INTERVAL <= value <= MAX_REFRESH_INTERVAL:
+        raise ValidationError(
+            f"Use 0 (manual refresh) or {MIN_REFRESH_INTERVAL} to {MAX_REFRESH_INTERVAL} seconds."
+        )
+
+
+def validate_json_object(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Must be a JSON object.")
+
+
+def validate_definition(value: Any) -> None:
+    validate_json_object(value)
+    size = len(json.dumps(value, separators=(",", ":")).encode())
+    if size > MAX_DEFINITION_BYTES:
+        raise ValidationError(
+            f"The definition is {size} bytes; the limit is {MAX_DEFINITION_BYTES}."
+        )
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+
+
+class Scope(models.TextChoices):
+    USER = "user"
+    PROJECT = "project"
+
+
+class Size(models.TextChoices):
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+    FULL = "full"
+
+
+class Project(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_projects"
+    )
+    # The project that holds a user's dashboards created without a project.
+    is_personal = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                condition=Q(is_personal=False),
+                name="project_name_ci_unique_per_owner",
+                violation_error_message="You already have a project with this name.",
+            ),
+            models.UniqueConstraint(
+                "owner", condition=Q(is_personal=True), name="one_personal_project_per_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+        indexes = [models.Index(fields=["user", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.project}"
+
+
+class Dashboard(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dashboards")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboards"
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.USER)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    type = models.CharField(max_length=50, default="custom", validators=[slug_validator])
+    refresh_interval = models.PositiveIntegerField(
+        default=0,
+        validators=[validate_refresh_interval],
+        help_text="Seconds between refreshes; 0 means manual refresh.",
+    )
+    # Everything else a front end keeps (layout, filters, theme), returned verbatim.
+    definition = models.JSONField(default=dict, blank=True, validators=[validate_definition])
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # SPEC duplicate rule: a private name is unique among its owner's private
+            # dashboards in the project; a shared name among the project's shared ones.
+            models.UniqueConstraint(
+                Lower("name"),
+                "project",
+                "owner",
+                condition=Q(scope=Scope.USER),
+                name="dashboard_name_unique_user_scope",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "project",
+                condition=Q(scope=Scope.PROJECT),
+                name="dashboard_name_unique_project_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=Scope.values), name="dashboard_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(refresh_interval=0)
+                | Q(
+                    refresh_interval__gte=MIN_REFRESH_INTERVAL,
+                    refresh_interval__lte=MAX_REFRESH_INTERVAL,
+                ),
+                name="dashboard_refresh_interval_range",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="dashboard_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "created_at", "id"]),
+            models.Index(fields=["project", "scope", "created_at"]),
+            models.Index(fields=["created_at", "id"]),
+            models.Index(fields=["updated_at", "id"]),
+            models.Index(fields=["name", "id"]),
+            models.Index(fields=["type", "created_at"]),
+            models.Index(fields=["refresh_interval"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Widget(models.Model):
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")
+    # The id the client sees ("widget_1"): unique within the dashboard.
+    key = models.CharField(max_length=64, validators=[widget_key_validator])
+    type = models.CharField(max_length=50)
+    title = models.CharField(max_length=200, blank=True)
+    size = models.CharField(max_length=10, choices=Size.choices, default=Size.MEDIUM)
+    position = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(10000)])
+    config = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["dashboard", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dashboard", "key"], name="widget_key_unique"),
+            models.CheckConstraint(condition=Q(size__in=Size.values), name="widget_size_valid"),
+        ]
+        indexes = [models.Index(fields=["dashboard", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.type})"
+
+    def clean(self) -> None:
+        # The registry decides type, size and config; the admin gets this check for free.
+        try:
+            registry.validate(self.type, self.size, self.config)
+        except DomainError as error:
+            if error.code == "INVALID_WIDGET_TYPE":
+                raise ValidationError({"type": error.message}, code=error.code) from error
+            raise ValidationError(
+                {
+                    key if key in {"size", "config"} else "config": messages
+                    for key, messages in _group_config_errors(error.details).items()
+                }
+            ) from error
+
+
+def _group_config_errors(details: dict[str, list[str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key, messages in details.items():
+        field_name = key.split(".", 1)[0]
+        suffix = key.split(".", 1)[1] + ": " if "." in key else ""
+        grouped.setdefault(field_name, []).extend(suffix + m for m in messages)
+    return grouped
+
+
+class UserDashboard(models.Model):
+    """A dashboard assigned to a user; at most one per user is the default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_assignments"
+    )
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="assignments")
+    is_default = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dashboard"], name="assignment_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="one_default_dashboard_per_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} for {self.user}"
+
+
+def dimensions_key(dimensions: dict[str, Any]) -> str:
+    """A stable digest of a point's dimensions: part of its identity for idempotency."""
+    canonical = json.dumps(dimensions or {}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+class MetricPoint(models.Model):
+    """One value of a project's named series at a moment, with optional dimensions."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_points")
+    metric = models.CharField(max_length=100, validators=[metric_name_validator])
+    timestamp = models.DateTimeField()
+    value = models.FloatField()
+    dimensions = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
+    dimensions_key = models.CharField(max_length=40, editable=False)
+
+    class Meta:
+        ordering = ["project", "metric", "timestamp"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "metric", "timestamp", "dimensions_key"],
+                name="metric_point_identity",
+            ),
+        ]
+        # The identity constraint's index (project, metric, timestamp, ...) serves the
+        # providers' range scans too, so no separate index.
+
+    def __str__(self) -> str:
+        return f"{self.metric}@{self.timestamp:%Y-%m-%dT%H:%M:%SZ}={self.value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.dimensions_key = dimensions_key(self.dimensions)
+        super().save(*args, **kwargs)

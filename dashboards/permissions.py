@@ -1,0 +1,124 @@
+"""Who may see and change what: the only place these rules are written (SPEC, "Who may do
+what"). Querysets for lists, predicates for single objects; services, selectors, both API
+families, the admin and the pages all call these.
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from dashboards.models import (
+    ROLE_RANK,
+    Dashboard,
+    Project,
+    ProjectMembership,
+    Role,
+    Scope,
+    UserDashboard,
+)
+
+
+def _is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def _member_project_ids(user: Any) -> QuerySet:
+    return ProjectMembership.objects.filter(user=user).values("project_id")
+
+
+def project_visibility_q(user: Any) -> Q:
+    return Q(owner=user) | Q(id__in=_member_project_ids(user))
+
+
+def visible_projects(user: Any) -> QuerySet[Project]:
+    """Projects the user owns or is a member of (all of them for superusers)."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if _is_superuser(user):
+        return Project.objects.all()
+    return Project.objects.filter(project_visibility_q(user))
+
+
+def project_role(user: Any, project: Project) -> str | None:
+    """The user's role in the project: the owner counts as admin; None for outsiders."""
+    if not user.is_authenticated:
+        return None
+    if project.owner_id == user.pk or _is_superuser(user):
+        return Role.ADMIN
+    role = (
+        ProjectMembership.objects.filter(project=project, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role
+
+
+def has_project_role(user: Any, project: Project, minimum: str) -> bool:
+    role = project_role(user, project)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+
+
+def dashboard_visibility_q(user: Any) -> Q:
+    """Owner; project members when shared with the project; assignees."""
+    return (
+        Q(owner=user)
+        | Q(
+            scope=Scope.PROJECT,
+            project__in=Project.objects.filter(project_visibility_q(user)).values("id"),
+        )
+        | Q(id__in=UserDashboard.objects.filter(user=user).values("dashboard_id"))
+    )
+
+
+def visible_dashboards(user: Any) -> QuerySet[Dashboard]:
+    if not user.is_authenticated:
+        return Dashboard.objects.none()
+    if _is_superuser(user):
+        return Dashboard.objects.all()
+    return Dashboard.objects.filter(dashboard_visibility_q(user))
+
+
+def can_view_dashboard(user: Any, dashboard: Dashboard) -> bool:
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user) or dashboard.owner_id == user.pk:
+        return True
+    if dashboard.scope == Scope.PROJECT and project_role(user, dashboard.project) is not None:
+        return True
+    return UserDashboard.objects.filter(user=user, dashboard=dashboard).exists()
+
+
+def can_change_dashboard(user: Any, dashboard: Dashboard) -> bool:
+    """Owner; project editors and admins when the dashboard is shared with the project."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user) or dashboard.owner_id == user.pk:
+        return True
+    return dashboard.scope == Scope.PROJECT and has_project_role(
+        user, dashboard.project, Role.EDITOR
+    )
+
+
+def can_delete_dashboard(user: Any, dashboard: Dashboard) -> bool:
+    """Owner and project admins (the caller must also be able to see it)."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user) or dashboard.owner_id == user.pk:
+        return True
+    return has_project_role(user, dashboard.project, Role.ADMIN)
+
+
+def can_create_in_project(user: Any, project: Project) -> bool:
+    return has_project_role(user, project, Role.EDITOR)
+
+
+def can_assign_dashboard(user: Any, dashboard: Dashboard) -> bool:
+    """Whoever may change the dashboard, and staff."""
+    return bool(getattr(user, "is_staff", False)) or can_change_dashboard(user, dashboard)
+
+
+def can_manage_assignments_of(user: Any, target_user_id: int) -> bool:
+    """A user manages their own list (read, reorder, default); staff manage anyone's."""
+    return user.is_authenticated and (
+        user.pk == target_user_id or bool(getattr(user, "is_staff", False))
+    )

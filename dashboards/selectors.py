@@ -1,0 +1,92 @@
+"""Reads, always through the permission querysets: nothing here can return what the caller
+may not see. Invisible and missing raise the same NotFound."""
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from dashboards import permissions
+from dashboards.exceptions import DashboardNotFound, ProjectNotFound, UserNotFound
+from dashboards.models import Dashboard, Project, ProjectMembership, UserDashboard, Widget
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def project_list(*, user: Any) -> QuerySet[Project]:
+    return permissions.visible_projects(user).select_related("owner").order_by("name", "id")
+
+
+def project_get(*, user: Any, project_id: Any) -> Project:
+    pk = parse_uuid(project_id)
+    project = (
+        permissions.visible_projects(user).select_related("owner").filter(pk=pk).first()
+        if pk
+        else None
+    )
+    if project is None:
+        raise ProjectNotFound()
+    return project
+
+
+def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
+    return project.memberships.select_related("user").order_by("user_id")
+
+
+def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
+    """Visible dashboards with `widget_count` annotated (one query for a page)."""
+    return permissions.visible_dashboards(user).annotate(widget_count=Count("widgets"))
+
+
+def dashboard_get(
+    *,
+    user: Any,
+    dashboard_id: Any,
+    project_id: Any = None,
+    scopes: list[str] | None = None,
+    with_widgets: bool = True,
+) -> Dashboard:
+    """One visible dashboard, with its widgets in order when asked (two queries)."""
+    pk = parse_uuid(dashboard_id)
+    if pk is None:
+        raise DashboardNotFound()
+    queryset = permissions.visible_dashboards(user).select_related("project").filter(pk=pk)
+    if project_id is not None:
+        project_pk = parse_uuid(project_id)
+        if project_pk is None:
+            raise DashboardNotFound()
+        queryset = queryset.filter(project_id=project_pk)
+    if scopes is not None:
+        queryset = queryset.filter(scope__in=scopes)
+    if with_widgets:
+        queryset = queryset.prefetch_related(
+            Prefetch("widgets", queryset=Widget.objects.order_by("position", "id"))
+        )
+    dashboard = queryset.first()
+    if dashboard is None:
+        raise DashboardNotFound()
+    return dashboard
+
+
+def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
+    """A user's assigned dashboards in their order, default included."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        user_pk = int(user_id)
+    except (TypeError, ValueError):
+        raise UserNotFound() from None
+    if not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
+        raise UserNotFound()
+    return (
+        UserDashboard.objects.filter(user_id=user_pk)
+        .select_related("dashboard")
+        .order_by("position", "id")
+    )

@@ -1,0 +1,21 @@
+"""Test settings: the real settings, plus what makes a test run fast and isolated."""
+
+import os
+import uuid
+
+os.environ.setdefault("DJANGO_ALLOW_INSECURE_KEY", "1")
+
+from dashboards_site.settings import *  # noqa: F403
+from dashboards_site.settings import CACHES, REST_FRAMEWORK
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A prefix of its own, so that test runs sharing one Redis never see each other's keys.
+CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api-auth/", include("rest_framework.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # v1 before the analytics family: its prefix is the longer one.
+    path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
+    path("api/", include("users.api.urls")),
+    path("api/", include(("dashboards.api.analytics.urls", "analytics"))),
+    path("", include("dashboards.web.urls")),
+]
+
+handler404 = "dashboards.api.handlers.not_found"
+handler500 = "dashboards.api.handlers.server_error"

@@ -1,0 +1,82 @@
+"""Shared fixtures. The cast (as in Healthchecks' tests): alice owns the project, bob and
+dave are members (viewer / editor), erin is a project admin, charlie is an outsider."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache(settings):
+    # Local memory only: a shared Redis is isolated by the run's key prefix instead.
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie")
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(username="dave")
+
+
+@pytest.fixture
+def erin(db):
+    return UserFactory(username="erin")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staffer", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def project(alice, bob, dave, erin):
+    """alice's project: bob views, dave edits, erin administers."""
+    project = ProjectFactory(owner=alice, name="Analytics")
+    MembershipFactory(project=project, user=bob, role="viewer")
+    MembershipFactory(project=project, user=dave, role="editor")
+    MembershipFactory(project=project, user=erin, role="admin")
+    return project
+
+
+def bearer_client(user) -> APIClient:
+    """An API client that authenticates the way real clients do: a JWT bearer token."""
+    client = APIClient()
+    if user is not None:
+        token = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def client_for(db) -> Callable:
+    return bearer_client
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()

@@ -1,0 +1,67 @@
+"""Authentication endpoints (SPEC, "Authentication endpoints"), simplejwt underneath."""
+
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import (
+    TokenObtainPairView,
+    TokenRefreshView,
+    TokenVerifyView,
+)
+
+from dashboards.exceptions import ValidationFailed
+
+
+class TokenObtainView(TokenObtainPairView):
+    """`{"username", "password"}` → `{"access", "refresh"}`; wrong password is 401."""
+
+
+class TokenRefreshRotateView(TokenRefreshView):
+    """Rotates: the old refresh token is blacklisted and a new one returned."""
+
+
+class TokenVerifyOnlyView(TokenVerifyView):
+    pass
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class LogoutView(APIView):
+    """Blacklist the refresh token so that it can no longer be used."""
+
+    serializer_class = LogoutSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(serializer.validated_data["refresh"])
+            if str(token.get("user_id")) != str(request.user.pk):
+                raise TokenError("Token belongs to another user.")
+            token.blacklist()
+        except TokenError as error:
+            raise ValidationFailed(
+                f"Invalid refresh token: {error}", details={"refresh": [str(error)]}
+            ) from error
+        return Response({"success": True, "message": "Logged out"})
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    isStaff = serializers.BooleanField(source="is_staff")
+
+
+class MeView(APIView):
+    """Who the token (or session) belongs to."""
+
+    serializer_class = MeSerializer
+
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
