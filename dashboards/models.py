@@ -48,8 +48,18 @@ def validate_json_object(value: Any) -> None:
         raise ValidationError("Must be a JSON object.")
 
 
+# Keys of a dashboard document that are columns, not free-form definition.
+RESERVED_DEFINITION_KEYS = frozenset({"name", "description", "type", "refreshInterval", "widgets"})
+
+
 def validate_definition(value: Any) -> None:
     validate_json_object(value)
+    reserved = sorted(RESERVED_DEFINITION_KEYS & value.keys())
+    if reserved:
+        raise ValidationError(
+            f"{', '.join(reserved)} are dashboard fields; send them as fields, "
+            "not inside the definition."
+        )
     size = len(json.dumps(value, separators=(",", ":")).encode())
     if size > MAX_DEFINITION_BYTES:
         raise ValidationError(
