@@ -269,9 +269,7 @@ def test_deleting_a_dashboard_cascades_to_widgets_and_assignments():
 
 def test_a_user_has_at_most_one_default_dashboard(owner):
     UserDashboardFactory(user=owner, is_default=True)
-    with violates(
-        "one_default_dashboard_per_user", sqlite_text="dashboards_userdashboard.user_id"
-    ):
+    with violates("one_default_dashboard_per_user", sqlite_text="dashboards_userdashboard.user_id"):
         UserDashboardFactory(user=owner, is_default=True)
     assert UserDashboard.objects.filter(user=owner, is_default=True).count() == 1
 
@@ -287,9 +285,7 @@ def test_many_non_default_assignments_and_other_users_defaults_are_fine(owner, o
 def test_promoting_a_second_default_by_update_is_refused(owner):
     UserDashboardFactory(user=owner, is_default=True)
     second = UserDashboardFactory(user=owner, is_default=False)
-    with violates(
-        "one_default_dashboard_per_user", sqlite_text="dashboards_userdashboard.user_id"
-    ):
+    with violates("one_default_dashboard_per_user", sqlite_text="dashboards_userdashboard.user_id"):
         UserDashboard.objects.filter(pk=second.pk).update(is_default=True)
 
 

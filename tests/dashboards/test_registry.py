@@ -78,9 +78,7 @@ def test_unknown_size_is_refused_with_the_field_named():
 def test_a_size_the_type_does_not_take_is_refused():
     with pytest.raises(ValidationFailed) as caught:
         registry.validate("active_subscriptions", "full", {})
-    assert caught.value.details == {
-        "size": ["A active_subscriptions widget can be small, medium."]
-    }
+    assert caught.value.details == {"size": ["A active_subscriptions widget can be small, medium."]}
 
 
 def test_config_must_be_an_object():
