@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, TextField
 
 from dashboards import permissions
 from dashboards.exceptions import (
@@ -111,12 +111,24 @@ def _invalid(details: dict[str, list[str]]) -> ValidationFailed:
 
 
 def _full_clean(instance: Any, *, exclude: Sequence[str] = (), prefix: str = "") -> None:
+    errors: dict[str, list[Any]] = {}
     try:
         instance.full_clean(
             exclude=list(exclude), validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
-        raise _validation_failed(error, prefix=prefix) from error
+        errors = error.update_error_dict(errors)
+    # Django enforces TextField.max_length only in forms; API writes must respect it too.
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, TextField) and field.max_length and field.name not in exclude:
+            value = getattr(instance, field.attname)
+            if isinstance(value, str) and len(value) > field.max_length:
+                errors.setdefault(field.name, []).append(
+                    f"Ensure this value has at most {field.max_length} characters "
+                    f"(it has {len(value)})."
+                )
+    if errors:
+        raise _validation_failed(ValidationError(errors), prefix=prefix)
 
 
 # --- Projects -------------------------------------------------------------------------

@@ -116,6 +116,7 @@ def test_project_create_allows_a_name_another_owner_uses(alice, bob):
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"name": "ok", "metadata": ["a"]}, "metadata"),
+        ({"name": "ok", "description": "x" * 2001}, "description"),
     ],
 )
 def test_project_create_refuses_bad_fields(alice, fields, field):
@@ -447,6 +448,7 @@ def test_definition_must_be_an_object(alice):
     [
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
+        ({"name": "X", "description": "x" * 2001}, "description"),
         ({"name": "X", "refresh_interval": 3}, "refresh_interval"),
         ({"name": "X", "refresh_interval": 86401}, "refresh_interval"),
         ({"name": "X", "refresh_interval": -1}, "refresh_interval"),
@@ -561,6 +563,7 @@ def test_update_with_a_stale_version_is_precondition_failed_and_writes_nothing(a
     ("change", "error"),
     [
         ({"name": ""}, ValidationFailed),
+        ({"description": "x" * 2001}, ValidationFailed),
         ({"refresh_interval": 2}, ValidationFailed),
         ({"definition": {"widgets": []}}, ValidationFailed),
         ({"definition": {"blob": "x" * MAX_DEFINITION_BYTES}}, ValidationFailed),
