@@ -356,9 +356,7 @@ def dashboard_create(
     id: Any = None,
 ) -> Dashboard:
     """Create a dashboard (in the user's personal project when none is given)."""
-    if project is None:
-        project = project_get_personal(user=user)
-    elif not permissions.can_create_in_project(user, project):
+    if project is not None and not permissions.can_create_in_project(user, project):
         raise PermissionDenied("Project viewers may not create dashboards.")
     if scope not in Scope.values:
         raise _invalid({"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]})
@@ -377,6 +375,9 @@ def dashboard_create(
     _full_clean(dashboard, exclude=["project", "owner"])
     built = _build_widgets(dashboard, widgets or [])
     with _integrity_errors_as_domain_errors(), transaction.atomic():
+        if project is None:
+            # Only now, so that a refused create does not leave a personal project behind.
+            dashboard.project = project_get_personal(user=user)
         dashboard.save(force_insert=True)
         _save_widgets(dashboard, built, replace=False)
     return dashboard
@@ -431,9 +432,11 @@ def dashboard_update(
         built = _build_widgets(current, widgets) if widgets is not None else None
         current.version = F("version") + 1
         current.save()
+        # Inside the transaction: after commit another writer may already have bumped it,
+        # and the caller's ETag must name the version this write produced.
+        current.refresh_from_db(fields=["version", "updated_at"])
         if built is not None:
             _save_widgets(current, built, replace=True)
-    current.refresh_from_db(fields=["version", "updated_at"])
     return current
 
 

@@ -277,6 +277,14 @@ def test_create_without_project_goes_to_the_personal_project(alice):
     ]
 
 
+def test_a_refused_create_leaves_no_personal_project_behind(alice):
+    with pytest.raises(InvalidWidgetType):
+        services.dashboard_create(user=alice, name="X", widgets=[{"type": "sparkline"}])
+    with pytest.raises(ValidationFailed):
+        services.dashboard_create(user=alice, name="")
+    assert not Project.objects.filter(owner=alice).exists()
+
+
 def test_create_defaults(alice):
     dashboard = services.dashboard_create(user=alice, name="Bare")
     dashboard.refresh_from_db()
