@@ -77,6 +77,20 @@ _CONSTRAINT_ERRORS: dict[str, DomainError] = {
         "Widget ids must be unique within a dashboard.",
         details={"widgets": ["Widget ids must be unique within a dashboard."]},
     ),
+    # A client-chosen id (v1 save, import) that is already taken: PostgreSQL names the
+    # primary key, SQLite the column.
+    "dashboards_dashboard_pkey": Conflict(
+        "A dashboard with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "UNIQUE constraint failed: dashboards_dashboard.id": Conflict(
+        "A dashboard with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "dashboards_project_pkey": Conflict(
+        "A project with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "UNIQUE constraint failed: dashboards_project.id": Conflict(
+        "A project with this id already exists.", details={"id": ["Already taken."]}
+    ),
 }
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from dashboards import selectors, services
 from dashboards.exceptions import (
+    Conflict,
     DashboardNotFound,
     DuplicateDashboard,
     DuplicateProject,
@@ -296,6 +297,23 @@ def test_create_with_a_given_id(alice):
     given = uuid.uuid4()
     dashboard = services.dashboard_create(user=alice, name="Mine", id=given)
     assert Dashboard.objects.get(pk=given) == dashboard
+
+
+def test_create_with_a_taken_id_is_a_conflict_not_a_crash(alice, bob):
+    taken = services.dashboard_create(user=alice, name="First")
+    with pytest.raises(Conflict) as caught:
+        services.dashboard_create(user=bob, name="Second", id=taken.pk, widgets=[REVENUE])
+    assert caught.value.code == "CONFLICT"
+    assert "id" in caught.value.details
+    assert Dashboard.objects.get(pk=taken.pk).name == "First"
+    assert not Widget.objects.exists()
+
+
+def test_project_create_with_a_taken_id_is_a_conflict(alice, bob):
+    taken = services.project_create(user=alice, name="First")
+    with pytest.raises(Conflict):
+        services.project_create(user=bob, name="Second", id=taken.pk)
+    assert Project.objects.get(pk=taken.pk).owner == alice
 
 
 def test_widget_without_id_gets_one_that_no_other_widget_uses(alice):
