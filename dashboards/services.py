@@ -256,8 +256,14 @@ def _check_definition(definition: Any) -> dict[str, Any]:
     return {} if definition is None else definition
 
 
-def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
-    """Validate a full widget list and return unsaved Widget objects in order."""
+def _build_widgets(
+    dashboard: Dashboard, specs: Any, *, avoid: frozenset[str] = frozenset()
+) -> list[Widget]:
+    """Validate a full widget list and return unsaved Widget objects in order.
+
+    Generated ids also skip `avoid` (the ids the dashboard has now), so that a new widget
+    never takes over the row of a dropped one.
+    """
     if not isinstance(specs, list):
         raise _invalid({"widgets": ["Must be a list of widgets."]})
     if len(specs) > MAX_WIDGETS:
@@ -291,7 +297,7 @@ def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
         key = spec.get("id")
         if key is None:
             counter += 1
-            while f"widget_{counter}" in seen:
+            while f"widget_{counter}" in seen or f"widget_{counter}" in avoid:
                 counter += 1
             key = f"widget_{counter}"
             seen.add(key)
@@ -428,7 +434,13 @@ def dashboard_update(
         for key, value in fields.items():
             setattr(current, key, value)
         _full_clean(current, exclude=["project", "owner"])
-        built = _build_widgets(current, widgets) if widgets is not None else None
+        built = None
+        if widgets is not None:
+            generates = isinstance(widgets, list) and any(
+                isinstance(w, dict) and w.get("id") is None for w in widgets
+            )
+            avoid = frozenset(current.widgets.values_list("key", flat=True)) if generates else None
+            built = _build_widgets(current, widgets, avoid=avoid or frozenset())
         current.version = F("version") + 1
         current.save()
         # Inside the transaction: after commit another writer may already have bumped it,

@@ -110,6 +110,9 @@ def _describe_drf(exc: drf.APIException) -> tuple[int, str, str, Any]:
         details = _plain(exc.detail)
         if isinstance(details, list):
             details = {"body": details}
+        elif "non_field_errors" in details:
+            # DRF's name for "the body as a whole"; both families call it body.
+            details["body"] = details.pop("non_field_errors")
         return 400, "VALIDATION_ERROR", _first_message(details) or "Invalid input.", details
     if isinstance(exc, drf.ParseError):
         return 400, "VALIDATION_ERROR", f"Malformed request body: {exc.detail}", None

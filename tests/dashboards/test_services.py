@@ -892,3 +892,17 @@ def test_only_the_user_or_staff_reorder(alice, bob, staff, three_assigned):
 def test_reorder_of_an_empty_list(charlie):
     services.assignments_reorder(actor=charlie, user_id=charlie.pk, dashboard_ids=[])
     assert _order(charlie) == []
+
+
+def test_new_widget_without_id_never_takes_over_a_dropped_widgets_row(alice):
+    dashboard = services.dashboard_create(
+        user=alice, name="Reuse", widgets=[{"type": "text", "config": {"markdown": "old"}}]
+    )
+    old = dashboard.widgets.get()
+    assert old.key == "widget_1"
+    updated = services.dashboard_update(
+        dashboard=dashboard, user=alice, widgets=[{"type": "text", "config": {"markdown": "new"}}]
+    )
+    new = updated.widgets.get()
+    assert new.key == "widget_2"
+    assert new.pk != old.pk
