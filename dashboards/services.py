@@ -6,6 +6,7 @@ database catches becomes the same domain error a sequential caller would get.
 """
 
 import contextlib
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, TypedDict
 
@@ -17,11 +18,13 @@ from django.db.models import F, Max
 from dashboards import permissions
 from dashboards.exceptions import (
     Conflict,
+    DashboardNotFound,
     DomainError,
     DuplicateDashboard,
     DuplicateProject,
     PermissionDenied,
     PreconditionFailed,
+    ProjectNotFound,
     UserNotFound,
     ValidationFailed,
 )
@@ -177,6 +180,37 @@ def project_delete(*, project: Project, user: Any) -> None:
         raise ValidationFailed("The personal project cannot be deleted.")
     with transaction.atomic():
         project.delete()
+
+
+def project_save(*, user: Any, id: Any = None, **fields: Any) -> tuple[Project, bool]:
+    """Create, or update by id (v1 save); returns (project, created).
+
+    An id that exists nowhere creates the project with that id; an id of a project the
+    caller cannot see is ProjectNotFound, exactly as if it did not exist.
+    """
+    if id is None:
+        return project_create(user=user, **fields), True
+    pk = _uuid_or_invalid(id, "id")
+    current = permissions.visible_projects(user).filter(pk=pk).first()
+    if current is not None:
+        return project_update(project=current, user=user, **fields), False
+    if Project.objects.filter(pk=pk).exists():
+        raise ProjectNotFound()
+    try:
+        return project_create(user=user, id=pk, **fields), True
+    except IntegrityError as error:
+        if Project.objects.filter(pk=pk).exists():
+            raise Conflict("A project with this id was created at the same time; retry.") from error
+        raise
+
+
+def _uuid_or_invalid(value: Any, field: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationFailed(
+            f"{field}: Must be a valid UUID.", details={field: ["Must be a valid UUID."]}
+        ) from None
 
 
 def membership_set(*, project: Project, actor: Any, user_id: Any, role: str) -> ProjectMembership:
@@ -406,6 +440,53 @@ def dashboard_update(
             _save_widgets(current, built, replace=True)
     current.refresh_from_db(fields=["version", "updated_at"])
     return current
+
+
+def dashboard_upsert(
+    *,
+    user: Any,
+    project: Project,
+    id: Any = None,
+    scope: str = Scope.USER,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> tuple[Dashboard, bool]:
+    """Save a whole dashboard by id (v1 save); returns (dashboard, created).
+
+    No id: create. An id that exists nowhere: create with it (clients may choose ids).
+    An id of a dashboard the caller can see in `project`: update it, every field given
+    replaced and `scope` applied, with `expected_version` as the precondition. Any other
+    existing id (hidden, or in another project) is DashboardNotFound, as if missing.
+    """
+    if id is None:
+        return dashboard_create(user=user, project=project, scope=scope, **fields), True
+    pk = _uuid_or_invalid(id, "id")
+    current = (
+        permissions.visible_dashboards(user)
+        .select_related("project")
+        .filter(pk=pk, project=project)
+        .first()
+    )
+    if current is not None:
+        updated = dashboard_update(
+            dashboard=current,
+            user=user,
+            expected_version=expected_version,
+            scope=scope,
+            **fields,
+        )
+        return updated, False
+    if Dashboard.objects.filter(pk=pk).exists():
+        raise DashboardNotFound()
+    try:
+        return dashboard_create(user=user, project=project, scope=scope, id=pk, **fields), True
+    except IntegrityError as error:
+        # Another request created this id between the check and the insert.
+        if Dashboard.objects.filter(pk=pk).exists():
+            raise Conflict(
+                "A dashboard with this id was created at the same time; retry."
+            ) from error
+        raise
 
 
 def dashboard_delete(*, dashboard: Dashboard, user: Any) -> None:
