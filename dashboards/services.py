@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max
 
 from dashboards import permissions
@@ -109,8 +109,25 @@ def _full_clean(instance: Any, *, exclude: Sequence[str] = (), prefix: str = "")
         instance.full_clean(
             exclude=list(exclude), validate_unique=False, validate_constraints=False
         )
+        _check_text_lengths(instance, exclude)
     except ValidationError as error:
         raise _validation_failed(error, prefix=prefix) from error
+
+
+def _check_text_lengths(instance: Any, exclude: Sequence[str]) -> None:
+    """Django treats TextField.max_length as a form hint only; the limit is ours to keep."""
+    errors: dict[str, list[str]] = {}
+    for field in instance._meta.concrete_fields:
+        if not isinstance(field, models.TextField) or not field.max_length:
+            continue
+        value = getattr(instance, field.attname)
+        if field.name not in exclude and isinstance(value, str) and len(value) > field.max_length:
+            errors[field.name] = [
+                f"Ensure this value has at most {field.max_length} characters "
+                f"(it has {len(value)})."
+            ]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Projects -------------------------------------------------------------------------
