@@ -208,17 +208,19 @@ def project_save(*, user: Any, id: Any = None, **fields: Any) -> tuple[Project, 
     if id is None:
         return project_create(user=user, **fields), True
     pk = _uuid_or_invalid(id, "id")
-    current = permissions.visible_projects(user).filter(pk=pk).first()
-    if current is not None:
-        return project_update(project=current, user=user, **fields), False
-    if Project.objects.filter(pk=pk).exists():
+    existing = Project.objects.filter(pk=pk).first()
+    if existing is None:
+        try:
+            return project_create(user=user, id=pk, **fields), True
+        except IntegrityError as error:
+            if Project.objects.filter(pk=pk).exists():
+                raise Conflict(
+                    "A project with this id was created at the same time; retry."
+                ) from error
+            raise
+    if not permissions.visible_projects(user).filter(pk=pk).exists():
         raise ProjectNotFound()
-    try:
-        return project_create(user=user, id=pk, **fields), True
-    except IntegrityError as error:
-        if Project.objects.filter(pk=pk).exists():
-            raise Conflict("A project with this id was created at the same time; retry.") from error
-        raise
+    return project_update(project=existing, user=user, **fields), False
 
 
 def _uuid_or_invalid(value: Any, field: str) -> uuid.UUID:
@@ -478,32 +480,32 @@ def dashboard_upsert(
     if id is None:
         return dashboard_create(user=user, project=project, scope=scope, **fields), True
     pk = _uuid_or_invalid(id, "id")
-    current = (
-        permissions.visible_dashboards(user)
-        .select_related("project")
-        .filter(pk=pk, project=project)
-        .first()
-    )
-    if current is not None:
-        updated = dashboard_update(
-            dashboard=current,
-            user=user,
-            expected_version=expected_version,
-            scope=scope,
-            **fields,
-        )
-        return updated, False
-    if Dashboard.objects.filter(pk=pk).exists():
+    # Read the row first, then decide: checking visibility and existence as two steps
+    # would answer 404 to a request that raced with the create of the same id.
+    existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
+    if existing is None:
+        try:
+            created = dashboard_create(user=user, project=project, scope=scope, id=pk, **fields)
+        except IntegrityError as error:
+            # Another request created this id between the read and the insert.
+            if Dashboard.objects.filter(pk=pk).exists():
+                raise Conflict(
+                    "A dashboard with this id was created at the same time; retry."
+                ) from error
+            raise
+        return created, True
+    # 404 not 403: hidden, or in another project, looks exactly like missing.
+    visible = permissions.visible_dashboards(user).filter(pk=pk).exists()
+    if existing.project_id != project.pk or not visible:
         raise DashboardNotFound()
-    try:
-        return dashboard_create(user=user, project=project, scope=scope, id=pk, **fields), True
-    except IntegrityError as error:
-        # Another request created this id between the check and the insert.
-        if Dashboard.objects.filter(pk=pk).exists():
-            raise Conflict(
-                "A dashboard with this id was created at the same time; retry."
-            ) from error
-        raise
+    updated = dashboard_update(
+        dashboard=existing,
+        user=user,
+        expected_version=expected_version,
+        scope=scope,
+        **fields,
+    )
+    return updated, False
 
 
 def dashboard_delete(*, dashboard: Dashboard, user: Any) -> None:
