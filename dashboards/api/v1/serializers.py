@@ -4,11 +4,13 @@ DRF's own fields coerce (`123` becomes `"123"`, `5` becomes a UUID, `"5"` an int
 strict fields below refuse what JSON did not say, so a wrong type is a 400 that names it.
 Output is built as plain dicts in the views (lists straight from `.values()`); the output
 serializers here describe those shapes for the browsable API and the OpenAPI schema.
+Every class has a `V1…` ref_name, so its schema component never collides with family 1's.
 """
 
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from dashboards.exceptions import ValidationFailed
@@ -67,10 +69,16 @@ class DashboardInputSerializer(serializers.Serializer):
         help_text="The version you edited; a newer one on the server answers 412.",
     )
 
+    class Meta:
+        ref_name = "V1DashboardInput"
+
 
 class DashboardSaveSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=Scope.values, default=Scope.USER)
     dashboard = DashboardInputSerializer()
+
+    class Meta:
+        ref_name = "V1DashboardSave"
 
 
 class ProjectInputSerializer(serializers.Serializer):
@@ -79,14 +87,23 @@ class ProjectInputSerializer(serializers.Serializer):
     description = StrictCharField(required=False, allow_blank=True)
     metadata = ObjectField(required=False)
 
+    class Meta:
+        ref_name = "V1ProjectInput"
+
 
 class ProjectSaveSerializer(serializers.Serializer):
     project = ProjectInputSerializer()
+
+    class Meta:
+        ref_name = "V1ProjectSave"
 
 
 class MemberInputSerializer(serializers.Serializer):
     user_id = StrictIntegerField()
     role = StrictCharField(help_text="viewer, editor or admin.")
+
+    class Meta:
+        ref_name = "V1MemberInput"
 
 
 # --- Output (plain dicts are built in the views; these document them) -------------------
@@ -99,11 +116,17 @@ class DashboardListItemSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    class Meta:
+        ref_name = "V1DashboardListItem"
+
 
 class DashboardSerializer(DashboardListItemSerializer):
     scope = serializers.ChoiceField(choices=Scope.values)
     definition = serializers.JSONField()
     version = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "V1Dashboard"
 
 
 class ProjectSerializer(serializers.Serializer):
@@ -117,6 +140,9 @@ class ProjectSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    class Meta:
+        ref_name = "V1Project"
+
 
 class MemberSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
@@ -124,12 +150,46 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
 
+    class Meta:
+        ref_name = "V1Member"
+
 
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()
     is_staff = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "V1Me"
+
+
+def envelope(name: str, data: serializers.Field) -> serializers.Serializer:
+    """The success envelope around `data`, for the schema (the views build plain dicts)."""
+    return inline_serializer(
+        name=f"V1{name}Envelope",
+        fields={
+            "data": data,
+            "message": serializers.CharField(),
+            "status": serializers.ChoiceField(choices=["success"]),
+        },
+    )
+
+
+def saved_envelope(name: str) -> serializers.Serializer:
+    return envelope(
+        name, inline_serializer(name=f"V1{name}Id", fields={"id": serializers.UUIDField()})
+    )
+
+
+SCOPE_LIST_PARAMETER = OpenApiParameter(
+    "scope", str, description="user, project or user,project (default user)."
+)
+SCOPE_PARAMETER = OpenApiParameter("scope", str, description="user or project (default user).")
+PAGING_PARAMETERS = [
+    OpenApiParameter("limit", int, description="Rows in the page: 1 to 1000 (default 100)."),
+    OpenApiParameter("offset", int, description="Rows skipped (default 0)."),
+]
 
 
 # --- Query parameters ------------------------------------------------------------------

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import IntegerField
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from dashboards import documents, permissions, selectors, services
@@ -31,6 +33,9 @@ PROJECT_FIELDS = (
     "created_at",
     "updated_at",
 )
+
+# Built once: two lists share one schema component.
+DASHBOARD_LIST_ENVELOPE = s.envelope("DashboardList", s.DashboardListItemSerializer(many=True))
 
 
 def success(
@@ -106,6 +111,11 @@ class DashboardListView(V1View):
 
     serializer_class = s.DashboardListItemSerializer
 
+    @extend_schema(
+        operation_id="v1_dashboards_list",
+        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        responses=DASHBOARD_LIST_ENVELOPE,
+    )
     def get(self, request: Request) -> Response:
         scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
         queryset = selectors.dashboard_list_by_scope(user=request.user, scopes=scopes)
@@ -118,6 +128,11 @@ class ProjectDashboardListView(V1View):
 
     serializer_class = s.DashboardListItemSerializer
 
+    @extend_schema(
+        operation_id="v1_project_dashboards_list",
+        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        responses=DASHBOARD_LIST_ENVELOPE,
+    )
     def get(self, request: Request, project_id: str) -> Response:
         scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
         project = selectors.project_get(
@@ -150,6 +165,11 @@ class DashboardDetailView(V1View):
             **kwargs,
         )
 
+    @extend_schema(
+        operation_id="v1_dashboard_load",
+        parameters=[s.SCOPE_PARAMETER],
+        responses=s.envelope("Dashboard", s.DashboardSerializer()),
+    )
     def get(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         dashboard = self._get(request, project_id, dashboard_id)
         return success(
@@ -158,6 +178,11 @@ class DashboardDetailView(V1View):
             headers={"ETag": dashboard_etag(dashboard)},
         )
 
+    @extend_schema(
+        operation_id="v1_dashboard_delete",
+        parameters=[s.SCOPE_PARAMETER],
+        responses=s.saved_envelope("DashboardDeleted"),
+    )
     def delete(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         dashboard = self._get(request, project_id, dashboard_id, with_widgets=False)
         pk = dashboard.pk
@@ -170,6 +195,7 @@ class DashboardSaveView(V1View):
 
     serializer_class = s.DashboardSaveSerializer
 
+    @extend_schema(operation_id="v1_dashboard_save", responses=s.saved_envelope("DashboardSaved"))
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)
@@ -206,6 +232,11 @@ class ProjectListView(V1View):
 
     serializer_class = s.ProjectSerializer
 
+    @extend_schema(
+        operation_id="v1_projects_list",
+        parameters=s.PAGING_PARAMETERS,
+        responses=s.envelope("ProjectList", s.ProjectSerializer(many=True)),
+    )
     def get(self, request: Request) -> Response:
         queryset = selectors.project_list_with_role(user=request.user)
         rows, headers = paged(request, queryset, *PROJECT_FIELDS, role=F("caller_role"))
@@ -217,6 +248,9 @@ class ProjectDetailView(V1View):
 
     serializer_class = s.ProjectSerializer
 
+    @extend_schema(
+        operation_id="v1_project_load", responses=s.envelope("Project", s.ProjectSerializer())
+    )
     def get(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
@@ -224,6 +258,7 @@ class ProjectDetailView(V1View):
         role = permissions.project_role(request.user, project)
         return success(project_data(project, role), "Project loaded successfully")
 
+    @extend_schema(operation_id="v1_project_delete", responses=s.saved_envelope("ProjectDeleted"))
     def delete(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
@@ -238,6 +273,7 @@ class ProjectSaveView(V1View):
 
     serializer_class = s.ProjectSaveSerializer
 
+    @extend_schema(operation_id="v1_project_save", responses=s.saved_envelope("ProjectSaved"))
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -257,6 +293,11 @@ class ProjectMembersView(V1View):
 
     serializer_class = s.MemberInputSerializer
 
+    @extend_schema(
+        operation_id="v1_project_members_list",
+        parameters=s.PAGING_PARAMETERS,
+        responses=s.envelope("MemberList", s.MemberSerializer(many=True)),
+    )
     def get(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
@@ -271,6 +312,10 @@ class ProjectMembersView(V1View):
         )
         return success(rows, "Project members listed successfully", headers=headers)
 
+    @extend_schema(
+        operation_id="v1_project_member_save",
+        responses=s.envelope("Member", s.MemberSerializer()),
+    )
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)
@@ -296,6 +341,14 @@ class ProjectMemberView(V1View):
 
     serializer_class = s.MemberSerializer
 
+    @extend_schema(
+        operation_id="v1_project_member_remove",
+        request=None,
+        responses=s.envelope(
+            "MemberRemoved",
+            inline_serializer(name="V1MemberRemovedId", fields={"user_id": IntegerField()}),
+        ),
+    )
     def delete(self, request: Request, project_id: str, user_id: str) -> Response:
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
@@ -312,5 +365,6 @@ class MeView(V1View):
 
     serializer_class = s.MeSerializer
 
+    @extend_schema(operation_id="v1_users_me", responses=s.envelope("Me", s.MeSerializer()))
     def get(self, request: Request) -> Response:
         return success(s.MeSerializer(request.user).data, "User loaded successfully")
