@@ -109,19 +109,37 @@ def _full_clean(instance: Any, *, exclude: Sequence[str] = (), prefix: str = "")
         instance.full_clean(
             exclude=list(exclude), validate_unique=False, validate_constraints=False
         )
-        _check_text_lengths(instance, exclude)
+        _check_text_fields(instance, exclude)
     except ValidationError as error:
         raise _validation_failed(error, prefix=prefix) from error
 
 
-def _check_text_lengths(instance: Any, exclude: Sequence[str]) -> None:
-    """Django treats TextField.max_length as a form hint only; the limit is ours to keep."""
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _check_text_fields(instance: Any, exclude: Sequence[str]) -> None:
+    """What model validation leaves to forms: TextField.max_length (a form hint in
+    Django) and NUL characters, which PostgreSQL refuses in text and jsonb (a 500)."""
     errors: dict[str, list[str]] = {}
     for field in instance._meta.concrete_fields:
-        if not isinstance(field, models.TextField) or not field.max_length:
+        if field.name in exclude:
             continue
         value = getattr(instance, field.attname)
-        if field.name not in exclude and isinstance(value, str) and len(value) > field.max_length:
+        if _contains_nul(value):
+            errors[field.name] = ["Null characters are not allowed."]
+        elif (
+            isinstance(field, models.TextField)
+            and field.max_length
+            and isinstance(value, str)
+            and len(value) > field.max_length
+        ):
             errors[field.name] = [
                 f"Ensure this value has at most {field.max_length} characters "
                 f"(it has {len(value)})."
@@ -334,6 +352,7 @@ def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
         )
         try:
             widget.clean_fields(exclude=["dashboard", "config"])
+            _check_text_fields(widget, ["dashboard"])
         except ValidationError as error:
             renamed = {("id" if k == "key" else k): v for k, v in error.message_dict.items()}
             raise _validation_failed(ValidationError(renamed), prefix=prefix) from error

@@ -236,3 +236,29 @@ def test_missing_and_malformed_are_told_apart(client_for, alice, project):
     client = client_for(alice)
     error(client.get(f"{V1}/dashboards/{project.pk}/{uuid.uuid4()}"), 404, "DASHBOARD_NOT_FOUND")
     error(client.get(f"{V1}/dashboards/{project.pk}/x"), 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize(
+    ("definition", "field"),
+    [
+        ({"layout": "a\u0000b"}, "definition"),
+        ({"key\u0000": 1}, "definition"),
+        ({"description": "a\u0000"}, "description"),
+        ({"widgets": [_widget(title="a\u0000")]}, "widgets[0].title"),
+        ({"widgets": [_widget(type="text", config={"markdown": "x\u0000"})]}, "widgets[0].config"),
+    ],
+)
+def test_nul_characters_are_400_not_a_database_error(save, definition, field):
+    # PostgreSQL refuses NUL in text and jsonb; it must be a 400 on SQLite too.
+    message = error(save(save_body("Nul", definition)), 400, "VALIDATION_ERROR")
+    assert message.startswith(f"{field}: ")
+    assert not Dashboard.objects.exists()
+
+
+def test_nul_in_project_metadata_is_400(client_for, charlie):
+    response = client_for(charlie).post(
+        f"{V1}/projects/save",
+        {"project": {"name": "P", "metadata": {"a": "\u0000"}}},
+        format="json",
+    )
+    assert error(response, 400, "VALIDATION_ERROR").startswith("metadata: ")
