@@ -116,12 +116,15 @@ def can_change_dashboard(user: Any, dashboard: Dashboard) -> bool:
 
 
 def can_delete_dashboard(user: Any, dashboard: Dashboard) -> bool:
-    """Owner and project admins (the caller must also be able to see it)."""
+    """Owner and project admins who can see it: another member's private dashboard is not
+    theirs to delete (a refusal would also reveal that it exists)."""
     if not user.is_authenticated:
         return False
     if _is_superuser(user) or dashboard.owner_id == user.pk:
         return True
-    return has_project_role(user, dashboard.project, Role.ADMIN)
+    return has_project_role(user, dashboard.project, Role.ADMIN) and can_view_dashboard(
+        user, dashboard
+    )
 
 
 def can_create_in_project(user: Any, project: Project) -> bool:

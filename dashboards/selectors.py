@@ -4,7 +4,8 @@ may not see. Invisible and missing raise the same NotFound."""
 import uuid
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 
 from dashboards import permissions
 from dashboards.exceptions import DashboardNotFound, ProjectNotFound, UserNotFound
@@ -61,6 +62,26 @@ def dashboard_list_by_scope(
     if project is not None:
         queryset = queryset.filter(project=project)
     return queryset.order_by("created_at", "id")
+
+
+def dashboard_list_for_home(*, user: Any) -> QuerySet[Dashboard]:
+    """Visible dashboards for the user's own list: the default first, then the assigned ones
+    in their order, then the rest by name; `is_default` and `widget_count` annotated."""
+    mine = UserDashboard.objects.filter(user=user, dashboard=OuterRef("pk"))
+    return (
+        dashboard_list(user=user)
+        .select_related("project")
+        .annotate(
+            is_default=Coalesce(Subquery(mine.values("is_default")[:1]), Value(False)),
+            assigned_position=Subquery(mine.values("position")[:1]),
+        )
+        .order_by(
+            F("is_default").desc(),
+            F("assigned_position").asc(nulls_last=True),
+            Lower("name"),
+            "id",
+        )
+    )
 
 
 def dashboard_get(

@@ -12,8 +12,8 @@ from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, TextField
 
 from dashboards import permissions
 from dashboards.exceptions import (
@@ -76,6 +76,20 @@ _CONSTRAINT_ERRORS: dict[str, DomainError] = {
         "Widget ids must be unique within a dashboard.",
         details={"widgets": ["Widget ids must be unique within a dashboard."]},
     ),
+    # A client-chosen id (v1 save, import) that is already taken: PostgreSQL names the
+    # primary key, SQLite the column.
+    "dashboards_dashboard_pkey": Conflict(
+        "A dashboard with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "UNIQUE constraint failed: dashboards_dashboard.id": Conflict(
+        "A dashboard with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "dashboards_project_pkey": Conflict(
+        "A project with this id already exists.", details={"id": ["Already taken."]}
+    ),
+    "UNIQUE constraint failed: dashboards_project.id": Conflict(
+        "A project with this id already exists.", details={"id": ["Already taken."]}
+    ),
 }
 
 
@@ -100,18 +114,27 @@ def _validation_failed(error: ValidationError, *, prefix: str = "") -> Validatio
         details = {f"{prefix}{k}": [str(m) for m in v] for k, v in error.message_dict.items()}
     else:
         details = {prefix.rstrip(".") or "non_field_errors": error.messages}
+    return _invalid(details)
+
+
+def _invalid(details: dict[str, list[str]]) -> ValidationFailed:
+    """ValidationFailed whose message names the first bad field, as clients show it."""
     first_field, first_messages = next(iter(details.items()))
     return ValidationFailed(f"{first_field}: {first_messages[0]}", details=details)
 
 
 def _full_clean(instance: Any, *, exclude: Sequence[str] = (), prefix: str = "") -> None:
+    errors: dict[str, list[Any]] = {}
     try:
         instance.full_clean(
             exclude=list(exclude), validate_unique=False, validate_constraints=False
         )
-        _check_text_fields(instance, exclude)
     except ValidationError as error:
-        raise _validation_failed(error, prefix=prefix) from error
+        errors = error.update_error_dict(errors)
+    for name, messages in _text_field_errors(instance, exclude).items():
+        errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise _validation_failed(ValidationError(errors), prefix=prefix)
 
 
 def _contains_nul(value: Any) -> bool:
@@ -124,9 +147,9 @@ def _contains_nul(value: Any) -> bool:
     return False
 
 
-def _check_text_fields(instance: Any, exclude: Sequence[str]) -> None:
-    """What model validation leaves to forms: TextField.max_length (a form hint in
-    Django) and NUL characters, which PostgreSQL refuses in text and jsonb (a 500)."""
+def _text_field_errors(instance: Any, exclude: Sequence[str]) -> dict[str, list[str]]:
+    """What model validation leaves to forms: TextField.max_length (Django enforces it in
+    forms only) and NUL characters, which PostgreSQL refuses in text and jsonb (a 500)."""
     errors: dict[str, list[str]] = {}
     for field in instance._meta.concrete_fields:
         if field.name in exclude:
@@ -135,7 +158,7 @@ def _check_text_fields(instance: Any, exclude: Sequence[str]) -> None:
         if _contains_nul(value):
             errors[field.name] = ["Null characters are not allowed."]
         elif (
-            isinstance(field, models.TextField)
+            isinstance(field, TextField)
             and field.max_length
             and isinstance(value, str)
             and len(value) > field.max_length
@@ -144,8 +167,7 @@ def _check_text_fields(instance: Any, exclude: Sequence[str]) -> None:
                 f"Ensure this value has at most {field.max_length} characters "
                 f"(it has {len(value)})."
             ]
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 # --- Projects -------------------------------------------------------------------------
@@ -193,7 +215,7 @@ def project_update(*, project: Project, user: Any, **fields: Any) -> Project:
     allowed = {"name", "description", "metadata"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationFailed(details={k: ["Unknown field."] for k in sorted(unknown)})
+        raise _invalid({k: ["Unknown field."] for k in sorted(unknown)})
     if project.is_personal and "name" in fields and fields["name"] != project.name:
         raise ValidationFailed(
             "The personal project cannot be renamed.",
@@ -228,14 +250,7 @@ def project_save(*, user: Any, id: Any = None, **fields: Any) -> tuple[Project, 
     pk = _uuid_or_invalid(id, "id")
     existing = Project.objects.filter(pk=pk).first()
     if existing is None:
-        try:
-            return project_create(user=user, id=pk, **fields), True
-        except IntegrityError as error:
-            if Project.objects.filter(pk=pk).exists():
-                raise Conflict(
-                    "A project with this id was created at the same time; retry."
-                ) from error
-            raise
+        return project_create(user=user, id=pk, **fields), True
     if not permissions.visible_projects(user).filter(pk=pk).exists():
         raise ProjectNotFound()
     return project_update(project=existing, user=user, **fields), False
@@ -255,9 +270,7 @@ def membership_set(*, project: Project, actor: Any, user_id: Any, role: str) -> 
     if not permissions.has_project_role(actor, project, Role.ADMIN):
         raise PermissionDenied("Only project admins may manage members.")
     if role not in Role.values:
-        raise ValidationFailed(
-            details={"role": [f"Role must be one of: {', '.join(Role.values)}."]}
-        )
+        raise _invalid({"role": [f"Role must be one of: {', '.join(Role.values)}."]})
     member = _user_or_404(user_id)
     if member.pk == project.owner_id:
         raise ValidationFailed(
@@ -299,15 +312,20 @@ def _check_definition(definition: Any) -> dict[str, Any]:
 def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
     """Validate a full widget list and return unsaved Widget objects in order."""
     if not isinstance(specs, list):
-        raise ValidationFailed(details={"widgets": ["Must be a list of widgets."]})
+        raise _invalid({"widgets": ["Must be a list of widgets."]})
     if len(specs) > MAX_WIDGETS:
         raise ValidationFailed(
             f"A dashboard holds at most {MAX_WIDGETS} widgets; got {len(specs)}.",
             details={"widgets": [f"At most {MAX_WIDGETS} widgets."]},
         )
-    given = [s.get("id") for s in specs if isinstance(s, dict) and s.get("id") is not None]
+    # Given ids first, so that generated ones avoid them; errors name the widget's index.
     seen: set[str] = set()
-    for index, key in enumerate(given):
+    for index, spec in enumerate(specs):
+        key = spec.get("id") if isinstance(spec, dict) else None
+        if key is None:
+            continue
+        if not isinstance(key, str):
+            raise _invalid({f"widgets[{index}].id": ["Must be a string."]})
         if key in seen:
             raise ValidationFailed(
                 f"Widget id {key!r} is used twice.",
@@ -319,12 +337,10 @@ def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
     for index, spec in enumerate(specs):
         prefix = f"widgets[{index}]."
         if not isinstance(spec, dict):
-            raise ValidationFailed(details={f"widgets[{index}]": ["Must be a JSON object."]})
+            raise _invalid({f"widgets[{index}]": ["Must be a JSON object."]})
         unknown = set(spec) - {"id", "type", "title", "size", "config"}
         if unknown:
-            raise ValidationFailed(
-                details={f"{prefix}{k}": ["Unknown field."] for k in sorted(unknown)}
-            )
+            raise _invalid({f"{prefix}{k}": ["Unknown field."] for k in sorted(unknown)})
         key = spec.get("id")
         if key is None:
             counter += 1
@@ -335,11 +351,9 @@ def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
         size = spec.get("size", "medium")
         config = spec.get("config") if spec.get("config") is not None else {}
         registry.get(spec.get("type"))  # INVALID_WIDGET_TYPE before anything else
-        if not isinstance(key, str):
-            raise ValidationFailed(details={f"{prefix}id": ["Must be a string."]})
         title = spec.get("title", "")
         if not isinstance(title, str):
-            raise ValidationFailed(details={f"{prefix}title": ["Must be a string."]})
+            raise _invalid({f"{prefix}title": ["Must be a string."]})
         registry.validate(spec["type"], size, config, prefix=prefix)
         widget = Widget(
             dashboard=dashboard,
@@ -352,7 +366,9 @@ def _build_widgets(dashboard: Dashboard, specs: Any) -> list[Widget]:
         )
         try:
             widget.clean_fields(exclude=["dashboard", "config"])
-            _check_text_fields(widget, ["dashboard"])
+            text_errors = _text_field_errors(widget, ["dashboard"])
+            if text_errors:
+                raise ValidationError(text_errors)
         except ValidationError as error:
             renamed = {("id" if k == "key" else k): v for k, v in error.message_dict.items()}
             raise _validation_failed(ValidationError(renamed), prefix=prefix) from error
@@ -395,14 +411,10 @@ def dashboard_create(
     id: Any = None,
 ) -> Dashboard:
     """Create a dashboard (in the user's personal project when none is given)."""
-    if project is None:
-        project = project_get_personal(user=user)
-    elif not permissions.can_create_in_project(user, project):
+    if project is not None and not permissions.can_create_in_project(user, project):
         raise PermissionDenied("Project viewers may not create dashboards.")
     if scope not in Scope.values:
-        raise ValidationFailed(
-            details={"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]}
-        )
+        raise _invalid({"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]})
     dashboard = Dashboard(
         project=project,
         owner=user,
@@ -418,6 +430,9 @@ def dashboard_create(
     _full_clean(dashboard, exclude=["project", "owner"])
     built = _build_widgets(dashboard, widgets or [])
     with _integrity_errors_as_domain_errors(), transaction.atomic():
+        if project is None:
+            # Only now, so that a refused create does not leave a personal project behind.
+            dashboard.project = project_get_personal(user=user)
         dashboard.save(force_insert=True)
         _save_widgets(dashboard, built, replace=False)
     return dashboard
@@ -448,14 +463,12 @@ def dashboard_update(
     """
     unknown = set(fields) - set(DASHBOARD_UPDATABLE_FIELDS)
     if unknown:
-        raise ValidationFailed(details={k: ["Unknown field."] for k in sorted(unknown)})
+        raise _invalid({k: ["Unknown field."] for k in sorted(unknown)})
     if not permissions.can_change_dashboard(user, dashboard):
         raise PermissionDenied("You may view this dashboard but not change it.")
     if "scope" in fields and fields["scope"] != dashboard.scope:
         if fields["scope"] not in Scope.values:
-            raise ValidationFailed(
-                details={"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]}
-            )
+            raise _invalid({"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]})
         if dashboard.owner_id != user.pk and not user.is_superuser:
             raise PermissionDenied("Only the owner may change who a dashboard is shared with.")
     if "definition" in fields:
@@ -474,9 +487,11 @@ def dashboard_update(
         built = _build_widgets(current, widgets) if widgets is not None else None
         current.version = F("version") + 1
         current.save()
+        # Inside the transaction: after commit another writer may already have bumped it,
+        # and the caller's ETag must name the version this write produced.
+        current.refresh_from_db(fields=["version", "updated_at"])
         if built is not None:
             _save_widgets(current, built, replace=True)
-    current.refresh_from_db(fields=["version", "updated_at"])
     return current
 
 
@@ -503,15 +518,8 @@ def dashboard_upsert(
     # would answer 404 to a request that raced with the create of the same id.
     existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
     if existing is None:
-        try:
-            created = dashboard_create(user=user, project=project, scope=scope, id=pk, **fields)
-        except IntegrityError as error:
-            # Another request created this id between the read and the insert.
-            if Dashboard.objects.filter(pk=pk).exists():
-                raise Conflict(
-                    "A dashboard with this id was created at the same time; retry."
-                ) from error
-            raise
+        # A concurrent create of the same id makes this a Conflict (primary key mapping).
+        created = dashboard_create(user=user, project=project, scope=scope, id=pk, **fields)
         return created, True
     # 404 not 403: hidden, or in another project, looks exactly like missing.
     visible = permissions.visible_dashboards(user).filter(pk=pk).exists()
@@ -580,9 +588,7 @@ def dashboard_unassign(*, actor: Any, user_id: Any, dashboard: Dashboard) -> Non
         raise PermissionDenied("You may not change this user's dashboards.")
     deleted, _ = UserDashboard.objects.filter(user=assignee, dashboard=dashboard).delete()
     if not deleted:
-        raise DomainError(
-            "This dashboard is not assigned to this user.", code="DASHBOARD_NOT_FOUND"
-        )
+        raise DashboardNotFound("This dashboard is not assigned to this user.")
 
 
 def dashboard_set_default(
@@ -596,9 +602,7 @@ def dashboard_set_default(
         _lock_user(assignee.pk)
         assignment = UserDashboard.objects.filter(user=assignee, dashboard=dashboard).first()
         if assignment is None:
-            raise DomainError(
-                "This dashboard is not assigned to this user.", code="DASHBOARD_NOT_FOUND"
-            )
+            raise DashboardNotFound("This dashboard is not assigned to this user.")
         if is_default:
             UserDashboard.objects.filter(user=assignee, is_default=True).exclude(
                 pk=assignment.pk
@@ -606,6 +610,13 @@ def dashboard_set_default(
         assignment.is_default = is_default
         assignment.save(update_fields=["is_default"])
     return assignment
+
+
+def _uuid_text(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def assignments_reorder(*, actor: Any, user_id: Any, dashboard_ids: list[Any]) -> None:
@@ -616,7 +627,8 @@ def assignments_reorder(*, actor: Any, user_id: Any, dashboard_ids: list[Any]) -
     with transaction.atomic():
         _lock_user(assignee.pk)
         assignments = {str(a.dashboard_id): a for a in UserDashboard.objects.filter(user=assignee)}
-        wanted = [str(d) for d in dashboard_ids]
+        # Any spelling of a UUID (upper case, no hyphens) names the same dashboard.
+        wanted = [_uuid_text(d) for d in dashboard_ids]
         if sorted(wanted) != sorted(assignments):
             raise ValidationFailed(
                 "List every assigned dashboard exactly once.",

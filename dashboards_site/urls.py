@@ -8,6 +8,7 @@ urlpatterns = [
     # v1 before the analytics family: its prefix is the longer one.
     path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
     path("api/", include("users.api.urls")),
+    path("api/", include(("dashboards.api.widget_data.urls", "widget-data"))),
     path("api/", include(("dashboards.api.analytics.urls", "analytics"))),
     path("", include("dashboards.web.urls")),
 ]

@@ -1,10 +1,13 @@
 """Authentication endpoints (SPEC, "Authentication endpoints"), simplejwt underneath."""
 
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenVerifySerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import (
     TokenObtainPairView,
@@ -23,8 +26,29 @@ class TokenRefreshRotateView(TokenRefreshView):
     """Rotates: the old refresh token is blacklisted and a new one returned."""
 
 
+class TokenVerifyBlacklistSerializer(TokenVerifySerializer):
+    """simplejwt refuses a blacklisted token here with a 400 ValidationError; the refresh
+    endpoint calls the same token 401. A TokenError makes the view answer 401 as well."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as error:
+            # The only ValidationError upstream's validate() raises: "Token is blacklisted".
+            raise TokenError(_first_detail(error)) from error
+
+
+def _first_detail(error: serializers.ValidationError) -> str:
+    detail = error.detail
+    while isinstance(detail, list | dict):
+        detail = next(iter(detail.values() if isinstance(detail, dict) else detail), "")
+    return str(detail) or "Token is invalid"
+
+
 class TokenVerifyOnlyView(TokenVerifyView):
-    pass
+    """200 `{}` for a valid token; 401 for an invalid, expired or blacklisted one."""
+
+    serializer_class = TokenVerifyBlacklistSerializer
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from dashboards import services
-from dashboards.models import Dashboard, MetricPoint, Project, Role, dimensions_key
+from dashboards import metrics, services
+from dashboards.models import Dashboard, Project, Role
 
 DEFAULT_PASSWORD = "dashboards-demo"  # noqa: S105 - demo accounts on a local SQLite file
 REGIONS = ["north", "south", "east", "west"]
@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 actor=users["admin"], user_id=users["alice"].pk, dashboard=overview
             )
             self.step("assigned Executive Summary (default) and Sales Overview to alice")
-        self.seed_metrics(acme, sales, days=options["days"])
+        self.seed_metrics(users["admin"], acme, sales, days=options["days"])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
             f"Log in at http://127.0.0.1:8000/admin/ as admin / {password} "
@@ -182,50 +182,41 @@ class Command(BaseCommand):
             self.step(f"dashboard {fields['name']} refreshed")
         return dashboard
 
-    def seed_metrics(self, acme: Project, sales: Project, *, days: int) -> None:
+    def seed_metrics(self, owner: Any, acme: Project, sales: Project, *, days: int) -> None:
+        """Through the ingestion service: same validation, and cached data is invalidated."""
         rng = random.Random(42)  # noqa: S311 - same numbers every run: idempotent
         today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
-        points: list[MetricPoint] = []
+        acme_points: list[dict[str, Any]] = []
+        sales_points: list[dict[str, Any]] = []
         subscriptions = 900.0
         for offset in range(days, -1, -1):
-            moment = today - timedelta(days=offset)
+            moment = (today - timedelta(days=offset)).isoformat()
             growth = 1 + (days - offset) / days
             subscriptions += rng.uniform(-2, 4)
-            points += [
-                MetricPoint(
-                    project=acme,
-                    metric="revenue",
-                    timestamp=moment,
-                    value=round(rng.uniform(120, 220) * growth, 2),
-                ),
-                MetricPoint(
-                    project=acme,
-                    metric="active_subscriptions",
-                    timestamp=moment,
-                    value=round(subscriptions),
-                ),
-                MetricPoint(
-                    project=acme, metric="signups", timestamp=moment, value=rng.randint(5, 40)
-                ),
+            acme_points += [
+                {
+                    "metric": "revenue",
+                    "timestamp": moment,
+                    "value": round(rng.uniform(120, 220) * growth, 2),
+                },
+                {
+                    "metric": "active_subscriptions",
+                    "timestamp": moment,
+                    "value": round(subscriptions),
+                },
+                {"metric": "signups", "timestamp": moment, "value": rng.randint(5, 40)},
             ]
-            for region in REGIONS:
-                points.append(
-                    MetricPoint(
-                        project=sales,
-                        metric="deals",
-                        timestamp=moment,
-                        value=rng.randint(0, 12),
-                        dimensions={"region": region},
-                    )
-                )
-        for point in points:
-            point.dimensions_key = dimensions_key(point.dimensions)
-        batch = 2000
-        for start in range(0, len(points), batch):
-            MetricPoint.objects.bulk_create(
-                points[start : start + batch],
-                update_conflicts=True,
-                unique_fields=["project", "metric", "timestamp", "dimensions_key"],
-                update_fields=["value", "dimensions"],
-            )
-            self.step(f"metric points {min(start + batch, len(points))}/{len(points)}")
+            sales_points += [
+                {
+                    "metric": "deals",
+                    "timestamp": moment,
+                    "value": rng.randint(0, 12),
+                    "dimensions": {"region": region},
+                }
+                for region in REGIONS
+            ]
+        for project, points in [(acme, acme_points), (sales, sales_points)]:
+            for start in range(0, len(points), metrics.MAX_POINTS):
+                batch = points[start : start + metrics.MAX_POINTS]
+                metrics.metrics_ingest(project=project, user=owner, body={"points": batch})
+            self.step(f"{len(points)} metric points in {project.name}")

@@ -1,0 +1,95 @@
+"""Metric ingestion and one widget's data with ETags (SPEC, "Widget data"), family 1 format.
+
+Thin adapters: the rules (who may write, what a valid point is, how data is cached and
+versioned) are in `dashboards.metrics` and `dashboards.widgets.data`.
+"""
+
+from typing import Any
+
+from django.utils.http import http_date, parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboards import metrics, selectors
+from dashboards.exceptions import WidgetNotFound
+from dashboards.widgets import data as widget_data
+
+_POINTS = inline_serializer(
+    "MetricPointIn",
+    {
+        "metric": serializers.CharField(),
+        "timestamp": serializers.DateTimeField(help_text="ISO 8601 with a zone (Z or +hh:mm)."),
+        "value": serializers.FloatField(),
+        "dimensions": serializers.DictField(child=serializers.CharField(), required=False),
+    },
+    many=True,
+)
+
+
+class MetricIngestView(APIView):
+    """`POST /api/projects/{projectId}/metrics`: up to 10,000 points, all or nothing."""
+
+    @extend_schema(
+        operation_id="metrics_ingest",
+        request=inline_serializer("MetricIngest", {"points": _POINTS}),
+        responses={
+            200: inline_serializer("MetricIngestResult", {"accepted": serializers.IntegerField()})
+        },
+    )
+    def post(self, request: Request, project_id: str) -> Response:
+        project = selectors.project_get(user=request.user, project_id=project_id)
+        accepted = metrics.metrics_ingest(project=project, user=request.user, body=request.data)
+        return Response({"accepted": accepted})
+
+
+def _client_etags(request: Request) -> frozenset[str]:
+    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ does not matter.
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return frozenset()
+    return frozenset(tag.removeprefix("W/") for tag in parse_etags(header))
+
+
+class WidgetDataView(APIView):
+    """`GET /api/dashboards/{id}/widgets/{widgetId}/data`, with a strong ETag and 304."""
+
+    @extend_schema(
+        operation_id="dashboard_widget_data",
+        parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={
+            200: inline_serializer(
+                "WidgetData",
+                {
+                    "id": serializers.CharField(),
+                    "type": serializers.CharField(),
+                    "data": serializers.JSONField(allow_null=True),
+                },
+            ),
+            304: OpenApiResponse(description="Not modified: the ETag sent is current."),
+        },
+    )
+    def get(self, request: Request, dashboard_id: str, widget_id: str) -> Response:
+        dashboard = selectors.dashboard_get(user=request.user, dashboard_id=dashboard_id)
+        widget = next((w for w in dashboard.widgets.all() if w.key == widget_id), None)
+        if widget is None:
+            raise WidgetNotFound(f"Dashboard has no widget {widget_id!r}.")
+        payload = widget_data.widget_payload(dashboard, widget, known_etags=_client_etags(request))
+        headers: dict[str, Any] = {
+            "ETag": payload.etag,
+            "Last-Modified": http_date(payload.last_modified.timestamp()),
+            # Clients may keep the body but must ask again each time (a 304 is cheap).
+            "Cache-Control": "private, no-cache",
+        }
+        if payload.unchanged:
+            return Response(status=304, headers=headers)
+        body = {"id": payload.key, "type": payload.type, "data": payload.data}
+        return Response(body, headers=headers)

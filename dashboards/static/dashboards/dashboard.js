@@ -1,0 +1,166 @@
+/* The live dashboard page: draws each widget from the data embedded in the page, then polls
+ * each widget's data endpoint every refreshInterval seconds with If-None-Match, so a widget
+ * whose data did not change costs a 304 and no redraw. Plain JavaScript, no build step. */
+(function () {
+  "use strict";
+
+  const page = JSON.parse(document.getElementById("dashboard-page").textContent);
+  const statusEl = document.getElementById("refresh-status");
+  const button = document.getElementById("refresh-button");
+  const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+  const charts = new Map();
+  const CHART_TYPES = { revenue_chart: "bar", line_chart: "line", bar_chart: "bar", pie_chart: "doughnut" };
+
+  function card(widget) {
+    return document.querySelector(`[data-widget="${CSS.escape(widget.id)}"]`);
+  }
+
+  function part(el, role) {
+    return el.querySelector(`[data-role="${role}"]`);
+  }
+
+  function label(item, type) {
+    if (type === "revenue_chart") return `${item.month} ${item.period.slice(0, 4)}`;
+    return item.dimension !== undefined ? item.dimension : item.period;
+  }
+
+  function showEmpty(el, empty) {
+    const note = part(el, "empty");
+    if (note) note.hidden = !empty;
+    const box = el.querySelector(".chart-box, .table-box");
+    if (box) box.hidden = empty;
+  }
+
+  function drawNumber(el, data) {
+    const value = data && data.value !== null && data.value !== undefined ? data.value : null;
+    part(el, "value").textContent = value === null ? "—" : numbers.format(value);
+    const meta = [];
+    if (data && data.aggregation) meta.push(data.aggregation);
+    if (data && data.asOf) meta.push(`as of ${new Date(data.asOf).toLocaleString()}`);
+    part(el, "meta").textContent = meta.join(" · ");
+    showEmpty(el, value === null);
+  }
+
+  function drawTable(el, series) {
+    const table = document.createElement("table");
+    const byDimension = series.length && series[0].dimension !== undefined;
+    const head = table.createTHead().insertRow();
+    for (const title of [byDimension ? "Value of dimension" : "Period", "Value"]) {
+      const th = document.createElement("th");
+      th.textContent = title;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const item of series) {
+      const row = body.insertRow();
+      row.insertCell().textContent = byDimension ? item.dimension : item.period;
+      const cell = row.insertCell();
+      cell.className = "num";
+      cell.textContent = numbers.format(item.value);
+    }
+    part(el, "table").replaceChildren(table);
+  }
+
+  function drawChart(el, widget, series) {
+    const labels = series.map((item) => label(item, widget.type));
+    const values = series.map((item) => item.value);
+    const existing = charts.get(widget.id);
+    if (existing) {
+      existing.data.labels = labels;
+      existing.data.datasets[0].data = values;
+      existing.update("none");
+      return;
+    }
+    const kind = CHART_TYPES[widget.type];
+    const round = kind === "doughnut";
+    charts.set(
+      widget.id,
+      new Chart(part(el, "chart"), {
+        type: kind,
+        data: { labels, datasets: [{ label: widget.unit || widget.title, data: values, tension: 0.25 }] },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          plugins: { legend: { display: round, position: "right" } },
+          scales: round ? {} : { y: { beginAtZero: true } },
+        },
+      })
+    );
+  }
+
+  function draw(widget, data) {
+    const el = card(widget);
+    if (!el || !widget.hasData) return;
+    if (widget.type === "kpi" || widget.type === "active_subscriptions") {
+      drawNumber(el, data);
+      return;
+    }
+    const series = (data && data.series) || [];
+    showEmpty(el, series.length === 0);
+    if (widget.type === "table") drawTable(el, series);
+    else drawChart(el, widget, series);
+  }
+
+  // One widget: true when its data changed, false on a 304.
+  async function refresh(widget) {
+    const headers = { Accept: "application/json" };
+    if (widget.etag) headers["If-None-Match"] = widget.etag;
+    // no-store: the browser's cache must not answer for us, or we would never see the 304.
+    const response = await fetch(widget.url, { headers, credentials: "same-origin", cache: "no-store" });
+    if (response.status === 304) return false;
+    if (response.status === 401 || response.status === 403) throw new Error("session");
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const body = await response.json();
+    widget.etag = response.headers.get("ETag");
+    draw(widget, body.data);
+    return true;
+  }
+
+  let timer = null;
+  let running = false;
+
+  async function refreshAll() {
+    if (running) return;
+    running = true;
+    button.disabled = true;
+    const results = await Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
+    running = false;
+    button.disabled = false;
+    const failed = results.filter((r) => r.status === "rejected");
+    const changed = results.filter((r) => r.status === "fulfilled" && r.value).length;
+    const time = new Date().toLocaleTimeString();
+    if (failed.some((r) => r.reason && r.reason.message === "session")) {
+      statusEl.innerHTML = "";
+      const link = document.createElement("a");
+      link.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
+      link.textContent = "Session expired: log in again";
+      statusEl.appendChild(link);
+      return;
+    }
+    statusEl.textContent = failed.length
+      ? `Refresh failed at ${time}; retrying`
+      : `Updated ${time}` + (changed ? ` · ${changed} changed` : "");
+    statusEl.classList.toggle("error", failed.length > 0);
+    schedule();
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (page.refreshInterval > 0) timer = setTimeout(tick, page.refreshInterval * 1000);
+  }
+
+  function tick() {
+    // A hidden tab does not poll; it catches up when shown again.
+    if (document.hidden) schedule();
+    else refreshAll();
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && page.refreshInterval > 0) refreshAll();
+  });
+  button.addEventListener("click", refreshAll);
+
+  for (const widget of page.widgets) draw(widget, widget.data);
+  schedule();
+})();

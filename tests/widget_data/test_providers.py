@@ -1,0 +1,286 @@
+"""Each provider against hand-computed numbers, at a fixed `now` (2026-03-15 12:00 UTC)."""
+
+import pytest
+
+from dashboards.widgets import providers, registry
+from tests.factories import ProjectFactory
+from tests.widget_data.conftest import NOW, point
+
+pytestmark = pytest.mark.django_db
+
+
+def data(type_name: str, project, config=None, now=NOW):
+    return registry.provider_for(type_name)(project_id=project.pk, config=config or {}, now=now)
+
+
+# --- revenue_chart ---------------------------------------------------------------------
+
+
+def test_revenue_chart_sums_calendar_months_in_utc_oldest_first(project, ingest):
+    ingest(
+        point("revenue", "2025-03-31T23:59:59Z", 999),  # 12 months back is April: outside
+        point("revenue", "2025-04-01T00:00:00Z", 100),  # first instant of the window
+        point("revenue", "2026-01-03T10:00:00Z", 3000),
+        point("revenue", "2026-01-20T10:00:00Z", 2000, region="eu"),
+        point("revenue", "2026-01-20T10:00:00Z", 500, region="us"),  # same moment, summed
+        # 23:30 at -02:00 is 01:30 UTC on 1 February: the month is UTC's.
+        point("revenue", "2026-01-31T23:30:00-02:00", 700),
+        point("revenue", "2026-03-31T23:59:59Z", 50),  # current month counts whole
+        point("revenue", "2026-04-01T00:00:00Z", 999),  # next month: outside
+        point("cost", "2026-01-05T00:00:00Z", 999),  # another metric
+    )
+    ingest(
+        point("revenue", "2026-01-05T00:00:00Z", 999),
+        target=ProjectFactory(owner=project.owner),
+    )
+
+    assert data("revenue_chart", project) == {
+        "series": [
+            {"month": "Apr", "period": "2025-04", "value": 100},
+            {"month": "Jan", "period": "2026-01", "value": 5500},
+            {"month": "Feb", "period": "2026-02", "value": 700},
+            {"month": "Mar", "period": "2026-03", "value": 50},
+        ]
+    }
+
+
+def test_revenue_chart_months_config_narrows_the_window(project, ingest):
+    ingest(
+        point("revenue", "2026-01-31T23:59:59Z", 1),
+        point("revenue", "2026-02-01T00:00:00Z", 2),
+        point("revenue", "2026-03-02T00:00:00Z", 3.25),
+    )
+    assert data("revenue_chart", project, {"months": 2}) == {
+        "series": [
+            {"month": "Feb", "period": "2026-02", "value": 2},
+            {"month": "Mar", "period": "2026-03", "value": 3.25},
+        ]
+    }
+
+
+def test_revenue_chart_window_crosses_the_year(project, ingest):
+    ingest(point("revenue", "2025-12-31T23:59:59Z", 10), point("revenue", "2025-11-30T12:00Z", 7))
+    assert data("revenue_chart", project, {"months": 4}) == {
+        "series": [{"month": "Dec", "period": "2025-12", "value": 10}]
+    }
+
+
+def test_revenue_chart_without_points_is_an_empty_series(project):
+    assert data("revenue_chart", project) == {"series": []}
+
+
+# --- active_subscriptions -----------------------------------------------------------
+
+
+def test_active_subscriptions_is_the_latest_total(project, ingest):
+    ingest(
+        point("active_subscriptions", "2026-03-10T00:00:00Z", 60, plan="a"),
+        point("active_subscriptions", "2026-03-10T00:00:00Z", 40, plan="b"),
+        point("active_subscriptions", "2026-03-14T09:30:00+01:00", 70, plan="a"),
+        point("active_subscriptions", "2026-03-14T08:30:00Z", 50, plan="b"),
+        point("active_subscriptions", "2026-03-16T00:00:00Z", 5000),  # tomorrow: not yet
+    )
+    assert data("active_subscriptions", project) == {
+        "value": 120,
+        "asOf": "2026-03-14T08:30:00Z",
+    }
+
+
+def test_active_subscriptions_without_points_is_null(project):
+    assert data("active_subscriptions", project) == {"value": None, "asOf": None}
+
+
+# --- kpi ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kpi_points(ingest):
+    ingest(
+        point("orders", "2026-03-08T23:59:59Z", 1000),  # the day before the 7-day window
+        point("orders", "2026-03-09T00:00:00Z", 10),
+        point("orders", "2026-03-12T18:00:00Z", 20),
+        point("orders", "2026-03-15T08:00:00Z", 30, shop="a"),
+        point("orders", "2026-03-15T08:00:00Z", 5, shop="b"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "expected"),
+    [
+        ("sum", 65),
+        ("avg", 16.25),
+        ("min", 5),
+        ("max", 30),
+        ("count", 4),
+        ("last", 35),  # the total at the latest moment
+    ],
+)
+def test_kpi_aggregates_the_window(project, kpi_points, aggregation, expected):
+    config = {"metric": "orders", "aggregation": aggregation, "days": 7, "unit": "orders"}
+    assert data("kpi", project, config) == {
+        "value": expected,
+        "aggregation": aggregation,
+        "unit": "orders",
+        "asOf": "2026-03-15T08:00:00Z",
+    }
+
+
+def test_kpi_defaults_to_last_over_90_days(project, kpi_points):
+    assert data("kpi", project, {"metric": "orders"}) == {
+        "value": 35,
+        "aggregation": "last",
+        "asOf": "2026-03-15T08:00:00Z",
+    }
+
+
+def test_kpi_without_points(project):
+    assert data("kpi", project, {"metric": "orders", "aggregation": "count"})["value"] == 0
+    assert data("kpi", project, {"metric": "orders"}) == {
+        "value": None,
+        "aggregation": "last",
+        "asOf": None,
+    }
+
+
+# --- line, bar, table: time buckets -------------------------------------------------
+
+
+@pytest.fixture
+def daily_points(ingest):
+    ingest(
+        point("visits", "2026-03-08T23:59:59Z", 1000),  # outside days=7
+        point("visits", "2026-03-09T00:00:00Z", 1),
+        point("visits", "2026-03-09T23:59:59Z", 2),
+        # 00:30 at +01:00 is still the 9th in UTC
+        point("visits", "2026-03-10T00:30:00+01:00", 4),
+        point("visits", "2026-03-10T12:00:00Z", 8, page="/a"),
+        point("visits", "2026-03-10T12:00:00Z", 16, page="/b"),
+        point("visits", "2026-03-15T11:00:00Z", 32),
+    )
+
+
+def test_line_chart_by_day_in_utc(project, daily_points):
+    assert data("line_chart", project, {"metric": "visits", "days": 7}) == {
+        "series": [
+            {"period": "2026-03-09", "value": 7},
+            {"period": "2026-03-10", "value": 24},
+            {"period": "2026-03-15", "value": 32},
+        ]
+    }
+
+
+def test_line_chart_last_per_day_is_the_total_at_the_days_latest_moment(project, daily_points):
+    config = {"metric": "visits", "days": 7, "aggregation": "last"}
+    assert data("line_chart", project, config)["series"] == [
+        {"period": "2026-03-09", "value": 2},  # 23:59:59 is later than 23:30
+        {"period": "2026-03-10", "value": 24},
+        {"period": "2026-03-15", "value": 32},
+    ]
+
+
+def test_bar_chart_by_week_starts_on_monday(project, daily_points):
+    config = {"metric": "visits", "days": 8, "groupBy": "week", "aggregation": "max"}
+    assert data("bar_chart", project, config)["series"] == [
+        {"period": "2026-03-02", "value": 1000},  # Sunday the 8th is in the week of the 2nd
+        {"period": "2026-03-09", "value": 32},
+    ]
+
+
+def test_table_by_month_with_avg(project, ingest):
+    ingest(
+        point("latency", "2026-02-28T23:59:59Z", 10),
+        point("latency", "2026-02-01T00:00:00Z", 20),
+        point("latency", "2026-03-01T00:00:00Z", 1),
+        point("latency", "2026-03-15T00:00:00Z", 2),
+    )
+    config = {"metric": "latency", "groupBy": "month", "aggregation": "avg", "days": 60}
+    assert data("table", project, config) == {
+        "series": [{"period": "2026-02", "value": 15}, {"period": "2026-03", "value": 1.5}]
+    }
+
+
+def test_bar_chart_defaults_to_monthly_sums_over_90_days(project, ingest):
+    ingest(
+        point("deals", "2025-12-15T00:00:00Z", 1),  # before 90 days back (16 Dec)
+        point("deals", "2025-12-16T00:00:00Z", 2),
+        point("deals", "2026-03-01T00:00:00Z", 3),
+    )
+    assert data("bar_chart", project, {"metric": "deals"})["series"] == [
+        {"period": "2025-12", "value": 2},
+        {"period": "2026-03", "value": 3},
+    ]
+
+
+# --- grouped by a dimension -----------------------------------------------------------
+
+
+@pytest.fixture
+def regional_points(ingest):
+    ingest(
+        point("deals", "2026-03-10T00:00:00Z", 5, region="north"),
+        point("deals", "2026-03-11T00:00:00Z", 7, region="north"),
+        point("deals", "2026-03-10T00:00:00Z", 9, region="south"),
+        point("deals", "2026-03-12T00:00:00Z", 1, region="east", team="x"),
+        point("deals", "2026-03-12T00:00:00Z", 2, region="east", team="y"),
+        point("deals", "2026-03-12T00:00:00Z", 100),  # no region: not in any group
+        point("deals", "2026-01-01T00:00:00Z", 100, region="west"),  # outside days=30
+    )
+
+
+def test_bar_chart_by_dimension_largest_first(project, regional_points):
+    config = {"metric": "deals", "groupBy": "dimension", "dimension": "region", "days": 30}
+    assert data("bar_chart", project, config)["series"] == [
+        {"dimension": "north", "value": 12},
+        {"dimension": "south", "value": 9},
+        {"dimension": "east", "value": 3},
+    ]
+
+
+def test_table_by_dimension_with_last(project, regional_points):
+    config = {
+        "metric": "deals",
+        "groupBy": "dimension",
+        "dimension": "region",
+        "aggregation": "last",
+        "days": 30,
+    }
+    assert data("table", project, config)["series"] == [
+        {"dimension": "south", "value": 9},
+        {"dimension": "north", "value": 7},
+        {"dimension": "east", "value": 3},
+    ]
+
+
+def test_pie_chart_keeps_the_top_limit(project, regional_points):
+    config = {"metric": "deals", "dimension": "region", "limit": 2, "days": 30}
+    assert data("pie_chart", project, config) == {
+        "series": [{"dimension": "north", "value": 12}, {"dimension": "south", "value": 9}]
+    }
+
+
+def test_pie_chart_count_with_dotted_dimension_name(project, ingest):
+    ingest(
+        point("events", "2026-03-10T00:00:00Z", 1, **{"http.method": "GET"}),
+        point("events", "2026-03-11T00:00:00Z", 1, **{"http.method": "GET"}),
+        point("events", "2026-03-11T00:00:00Z", 1, **{"http.method": "POST"}),
+    )
+    config = {"metric": "events", "dimension": "http.method", "aggregation": "count"}
+    assert data("pie_chart", project, config)["series"] == [
+        {"dimension": "GET", "value": 2},
+        {"dimension": "POST", "value": 1},
+    ]
+
+
+def test_text_has_no_data(project):
+    assert data("text", project, {"markdown": "# Hi"}) is None
+
+
+def test_every_registered_type_has_a_provider():
+    assert all(registry.provider_for(name) for name in registry.names())
+
+
+def test_metric_of_each_type():
+    assert providers.metric_of("revenue_chart", {}) == "revenue"
+    assert providers.metric_of("active_subscriptions", {}) == "active_subscriptions"
+    assert providers.metric_of("kpi", {"metric": "orders"}) == "orders"
+    assert providers.metric_of("text", {"markdown": "x"}) is None
