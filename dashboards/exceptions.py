@@ -7,6 +7,18 @@ No HTTP here: each API family maps these classes to a status and its own error f
 from typing import Any
 
 
+def first_detail(details: Any) -> str | None:
+    """`"field: message"` for the first field of a {field: [messages]} mapping."""
+    if not isinstance(details, dict):
+        return None
+    for key, messages in details.items():
+        if isinstance(messages, list) and messages and isinstance(messages[0], str):
+            return f"{key}: {messages[0]}"
+        if isinstance(messages, str):
+            return f"{key}: {messages}"
+    return None
+
+
 class DomainError(Exception):
     """A request the domain refuses. Base class; maps to 400."""
 
@@ -16,7 +28,9 @@ class DomainError(Exception):
     def __init__(
         self, message: str | None = None, *, details: Any = None, code: str | None = None
     ) -> None:
-        self.message = message or self.default_message
+        # Without a message, the first detail says what is wrong better than a generic
+        # line: the v1 envelope carries the message only.
+        self.message = message or first_detail(details) or self.default_message
         self.details = details
         if code:
             self.code = code

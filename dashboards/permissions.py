@@ -5,7 +5,7 @@ families, the admin and the pages all call these.
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from dashboards.models import (
     ROLE_RANK,
@@ -51,6 +51,22 @@ def project_role(user: Any, project: Project) -> str | None:
         .first()
     )
     return role
+
+
+def annotate_caller_role(queryset: QuerySet[Project], user: Any) -> QuerySet[Project]:
+    """Projects with `caller_role`: what `project_role` answers, for a whole list in one query."""
+    if _is_superuser(user):
+        return queryset.annotate(caller_role=Value(Role.ADMIN, output_field=CharField()))
+    member_role = ProjectMembership.objects.filter(project=OuterRef("pk"), user=user).values(
+        "role"
+    )[:1]
+    return queryset.annotate(
+        caller_role=Case(
+            When(owner=user, then=Value(Role.ADMIN)),
+            default=Subquery(member_role),
+            output_field=CharField(),
+        )
+    )
 
 
 def has_project_role(user: Any, project: Project, minimum: str) -> bool:

@@ -37,6 +37,11 @@ def project_get(*, user: Any, project_id: Any) -> Project:
     return project
 
 
+def project_list_with_role(*, user: Any) -> QuerySet[Project]:
+    """Visible projects, each with the caller's role as `caller_role` (one query)."""
+    return permissions.annotate_caller_role(project_list(user=user), user)
+
+
 def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
     return project.memberships.select_related("user").order_by("user_id")
 
@@ -44,6 +49,19 @@ def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
 def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
     """Visible dashboards with `widget_count` annotated (one query for a page)."""
     return permissions.visible_dashboards(user).annotate(widget_count=Count("widgets"))
+
+
+def dashboard_list_by_scope(
+    *, user: Any, scopes: list[str], project: Project | None = None
+) -> QuerySet[Dashboard]:
+    """Visible dashboards of the given scopes (of one project when given), oldest first.
+
+    No annotation: lists that show metadata only should not pay for the widget join.
+    """
+    queryset = permissions.visible_dashboards(user).filter(scope__in=scopes)
+    if project is not None:
+        queryset = queryset.filter(project=project)
+    return queryset.order_by("created_at", "id")
 
 
 def dashboard_list_for_home(*, user: Any) -> QuerySet[Dashboard]:

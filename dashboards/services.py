@@ -24,6 +24,7 @@ from dashboards.exceptions import (
     DuplicateProject,
     PermissionDenied,
     PreconditionFailed,
+    ProjectNotFound,
     UserNotFound,
     ValidationFailed,
 )
@@ -130,17 +131,43 @@ def _full_clean(instance: Any, *, exclude: Sequence[str] = (), prefix: str = "")
         )
     except ValidationError as error:
         errors = error.update_error_dict(errors)
-    # Django enforces TextField.max_length only in forms; API writes must respect it too.
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, TextField) and field.max_length and field.name not in exclude:
-            value = getattr(instance, field.attname)
-            if isinstance(value, str) and len(value) > field.max_length:
-                errors.setdefault(field.name, []).append(
-                    f"Ensure this value has at most {field.max_length} characters "
-                    f"(it has {len(value)})."
-                )
+    for name, messages in _text_field_errors(instance, exclude).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise _validation_failed(ValidationError(errors), prefix=prefix)
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _text_field_errors(instance: Any, exclude: Sequence[str]) -> dict[str, list[str]]:
+    """What model validation leaves to forms: TextField.max_length (Django enforces it in
+    forms only) and NUL characters, which PostgreSQL refuses in text and jsonb (a 500)."""
+    errors: dict[str, list[str]] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        if _contains_nul(value):
+            errors[field.name] = ["Null characters are not allowed."]
+        elif (
+            isinstance(field, TextField)
+            and field.max_length
+            and isinstance(value, str)
+            and len(value) > field.max_length
+        ):
+            errors[field.name] = [
+                f"Ensure this value has at most {field.max_length} characters "
+                f"(it has {len(value)})."
+            ]
+    return errors
 
 
 # --- Projects -------------------------------------------------------------------------
@@ -210,6 +237,32 @@ def project_delete(*, project: Project, user: Any) -> None:
         raise ValidationFailed("The personal project cannot be deleted.")
     with transaction.atomic():
         project.delete()
+
+
+def project_save(*, user: Any, id: Any = None, **fields: Any) -> tuple[Project, bool]:
+    """Create, or update by id (v1 save); returns (project, created).
+
+    An id that exists nowhere creates the project with that id; an id of a project the
+    caller cannot see is ProjectNotFound, exactly as if it did not exist.
+    """
+    if id is None:
+        return project_create(user=user, **fields), True
+    pk = _uuid_or_invalid(id, "id")
+    existing = Project.objects.filter(pk=pk).first()
+    if existing is None:
+        return project_create(user=user, id=pk, **fields), True
+    if not permissions.visible_projects(user).filter(pk=pk).exists():
+        raise ProjectNotFound()
+    return project_update(project=existing, user=user, **fields), False
+
+
+def _uuid_or_invalid(value: Any, field: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationFailed(
+            f"{field}: Must be a valid UUID.", details={field: ["Must be a valid UUID."]}
+        ) from None
 
 
 def membership_set(*, project: Project, actor: Any, user_id: Any, role: str) -> ProjectMembership:
@@ -319,6 +372,9 @@ def _build_widgets(
         )
         try:
             widget.clean_fields(exclude=["dashboard", "config"])
+            text_errors = _text_field_errors(widget, ["dashboard"])
+            if text_errors:
+                raise ValidationError(text_errors)
         except ValidationError as error:
             renamed = {("id" if k == "key" else k): v for k, v in error.message_dict.items()}
             raise _validation_failed(ValidationError(renamed), prefix=prefix) from error
@@ -449,6 +505,46 @@ def dashboard_update(
         if built is not None:
             _save_widgets(current, built, replace=True)
     return current
+
+
+def dashboard_upsert(
+    *,
+    user: Any,
+    project: Project,
+    id: Any = None,
+    scope: str = Scope.USER,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> tuple[Dashboard, bool]:
+    """Save a whole dashboard by id (v1 save); returns (dashboard, created).
+
+    No id: create. An id that exists nowhere: create with it (clients may choose ids).
+    An id of a dashboard the caller can see in `project`: update it, every field given
+    replaced and `scope` applied, with `expected_version` as the precondition. Any other
+    existing id (hidden, or in another project) is DashboardNotFound, as if missing.
+    """
+    if id is None:
+        return dashboard_create(user=user, project=project, scope=scope, **fields), True
+    pk = _uuid_or_invalid(id, "id")
+    # Read the row first, then decide: checking visibility and existence as two steps
+    # would answer 404 to a request that raced with the create of the same id.
+    existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
+    if existing is None:
+        # A concurrent create of the same id makes this a Conflict (primary key mapping).
+        created = dashboard_create(user=user, project=project, scope=scope, id=pk, **fields)
+        return created, True
+    # 404 not 403: hidden, or in another project, looks exactly like missing.
+    visible = permissions.visible_dashboards(user).filter(pk=pk).exists()
+    if existing.project_id != project.pk or not visible:
+        raise DashboardNotFound()
+    updated = dashboard_update(
+        dashboard=existing,
+        user=user,
+        expected_version=expected_version,
+        scope=scope,
+        **fields,
+    )
+    return updated, False
 
 
 def dashboard_delete(*, dashboard: Dashboard, user: Any) -> None:

@@ -115,7 +115,7 @@ def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> Non
             key = f"{prefix}config" + (f".{where}" if where else "")
             errors.setdefault(key, []).append(error.message)
     if errors:
-        raise ValidationFailed("Invalid widget.", details=errors)
+        raise ValidationFailed(details=errors)  # the message names the first field
 
 
 def _chart_schema(group_by_default: str, *, dimension_only: bool = False) -> dict[str, Any]:

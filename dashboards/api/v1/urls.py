@@ -1,1 +1,42 @@
-urlpatterns: list = []
+"""Family 2 routes, exactly as the source lists them (no trailing slashes).
+
+Ids are taken as strings and parsed in the views, so that a malformed UUID is a 400 that
+says so rather than an unknown route. `save` and `list` come before `{dashboard_id}`.
+"""
+
+from django.urls import path
+
+from dashboards.api.v1 import views
+
+urlpatterns = [
+    path("dashboards/list", views.DashboardListView.as_view(), name="dashboard-list"),
+    path(
+        "dashboards/<str:project_id>/list",
+        views.ProjectDashboardListView.as_view(),
+        name="project-dashboard-list",
+    ),
+    path(
+        "dashboards/<str:project_id>/save",
+        views.DashboardSaveView.as_view(),
+        name="dashboard-save",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>",
+        views.DashboardDetailView.as_view(),
+        name="dashboard-detail",
+    ),
+    path("projects/list", views.ProjectListView.as_view(), name="project-list"),
+    path("projects/save", views.ProjectSaveView.as_view(), name="project-save"),
+    path("projects/<str:project_id>", views.ProjectDetailView.as_view(), name="project-detail"),
+    path(
+        "projects/<str:project_id>/members",
+        views.ProjectMembersView.as_view(),
+        name="project-members",
+    ),
+    path(
+        "projects/<str:project_id>/members/<str:user_id>",
+        views.ProjectMemberView.as_view(),
+        name="project-member",
+    ),
+    path("users/me", views.MeView.as_view(), name="user-me"),
+]

@@ -1,0 +1,236 @@
+"""Family 2 input shapes and query parameters: JSON types only, never business rules.
+
+DRF's own fields coerce (`123` becomes `"123"`, `5` becomes a UUID, `"5"` an integer); the
+strict fields below refuse what JSON did not say, so a wrong type is a 400 that names it.
+Output is built as plain dicts in the views (lists straight from `.values()`); the output
+serializers here describe those shapes for the browsable API and the OpenAPI schema.
+Every class has a `V1…` ref_name, so its schema component never collides with family 1's.
+"""
+
+import uuid
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
+
+from dashboards.exceptions import ValidationFailed
+from dashboards.models import Scope
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+# Far beyond any real list, well inside a 64-bit SQL OFFSET.
+MAX_OFFSET = 2**31 - 1
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class ObjectField(serializers.JSONField):
+    """Any JSON object, values verbatim (DictField would refuse nulls inside it)."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return super().to_internal_value(data)
+
+
+# --- Input ----------------------------------------------------------------------------
+
+
+class DashboardInputSerializer(serializers.Serializer):
+    id = StrictUUIDField(required=False, allow_null=True, help_text="Omit to create.")
+    name = StrictCharField()
+    # Shape is checked by documents.document_fields, so that its messages name the key.
+    definition = serializers.JSONField(required=False, default=dict)
+    version = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The version you edited; a newer one on the server answers 412.",
+    )
+
+    class Meta:
+        ref_name = "V1DashboardInput"
+
+
+class DashboardSaveSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=Scope.values, default=Scope.USER)
+    dashboard = DashboardInputSerializer()
+
+    class Meta:
+        ref_name = "V1DashboardSave"
+
+
+class ProjectInputSerializer(serializers.Serializer):
+    id = StrictUUIDField(required=False, allow_null=True, help_text="Omit to create.")
+    name = StrictCharField()
+    description = StrictCharField(required=False, allow_blank=True)
+    metadata = ObjectField(required=False)
+
+    class Meta:
+        ref_name = "V1ProjectInput"
+
+
+class ProjectSaveSerializer(serializers.Serializer):
+    project = ProjectInputSerializer()
+
+    class Meta:
+        ref_name = "V1ProjectSave"
+
+
+class MemberInputSerializer(serializers.Serializer):
+    user_id = StrictIntegerField()
+    role = StrictCharField(help_text="viewer, editor or admin.")
+
+    class Meta:
+        ref_name = "V1MemberInput"
+
+
+# --- Output (plain dicts are built in the views; these document them) -------------------
+
+
+class DashboardListItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    project_id = serializers.UUIDField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "V1DashboardListItem"
+
+
+class DashboardSerializer(DashboardListItemSerializer):
+    scope = serializers.ChoiceField(choices=Scope.values)
+    definition = serializers.JSONField()
+    version = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "V1Dashboard"
+
+
+class ProjectSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    metadata = serializers.JSONField()
+    owner_id = serializers.IntegerField()
+    is_personal = serializers.BooleanField()
+    role = serializers.CharField(help_text="Your role in the project.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "V1Project"
+
+
+class MemberSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "V1Member"
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    is_staff = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "V1Me"
+
+
+def envelope(name: str, data: serializers.Field) -> serializers.Serializer:
+    """The success envelope around `data`, for the schema (the views build plain dicts)."""
+    return inline_serializer(
+        name=f"V1{name}Envelope",
+        fields={
+            "data": data,
+            "message": serializers.CharField(),
+            "status": serializers.ChoiceField(choices=["success"]),
+        },
+    )
+
+
+def saved_envelope(name: str) -> serializers.Serializer:
+    return envelope(
+        name, inline_serializer(name=f"V1{name}Id", fields={"id": serializers.UUIDField()})
+    )
+
+
+SCOPE_LIST_PARAMETER = OpenApiParameter(
+    "scope", str, description="user, project or user,project (default user)."
+)
+SCOPE_PARAMETER = OpenApiParameter("scope", str, description="user or project (default user).")
+PAGING_PARAMETERS = [
+    OpenApiParameter("limit", int, description="Rows in the page: 1 to 1000 (default 100)."),
+    OpenApiParameter("offset", int, description="Rows skipped (default 0)."),
+]
+
+
+# --- Query parameters ------------------------------------------------------------------
+
+
+def parse_scopes(value: str | None, *, many: bool) -> list[str]:
+    """`scope` query parameter: default `user`; lists take `user,project`."""
+    if value is None:
+        return [Scope.USER]
+    parts = [part.strip() for part in value.split(",")] if many else [value.strip()]
+    if not parts or any(part not in Scope.values for part in parts):
+        allowed = ", ".join(Scope.values)
+        hint = f"one or more of {allowed}, comma-separated" if many else f"one of {allowed}"
+        message = f"Scope {value!r} is not valid; use {hint}."
+        raise ValidationFailed(f"scope: {message}", details={"scope": [message]})
+    return list(dict.fromkeys(parts))
+
+
+def parse_path_uuid(value: str, name: str) -> uuid.UUID:
+    """A UUID from the URL; a malformed one is a 400 (it cannot name anything)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        message = f"{value!r} is not a valid UUID."
+        raise ValidationFailed(f"{name}: {message}", details={name: [message]}) from None
+
+
+def parse_paging(query: Any) -> tuple[int, int]:
+    """`limit` (default 100, 1 to 1000) and `offset` (0 or more)."""
+    limit = _query_int(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _query_int(query, "offset", 0, 0, MAX_OFFSET)
+    return limit, offset
+
+
+def _query_int(query: Any, name: str, default: int, low: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    in_range = text.isascii() and text.isdigit() and low <= int(text) <= high
+    if not in_range:
+        message = f"{name} must be an integer from {low} to {high}; got {raw!r}."
+        raise ValidationFailed(message, details={name: [message]}, code="INVALID_QUERY")
+    return int(text)

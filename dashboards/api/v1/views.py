@@ -1,0 +1,370 @@
+"""API family 2 (`/api/v1/...`): thin adapters over selectors and services.
+
+Every success is `{"data", "message", "status": "success"}`. Errors are raised and become
+the v1 error envelope in `dashboards/api/errors.py` (chosen there by URL prefix), so no view
+builds an error body. Lists are plain dicts from `.values()`: a fixed number of queries
+and no per-row Python (docs/v1-api.md).
+"""
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import IntegerField
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from dashboards import documents, permissions, selectors, services
+from dashboards.api.base import dashboard_etag
+from dashboards.api.v1 import serializers as s
+from dashboards.models import Dashboard, Project
+
+DASHBOARD_LIST_FIELDS = ("id", "project_id", "name", "created_at", "updated_at")
+PROJECT_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "metadata",
+    "owner_id",
+    "is_personal",
+    "created_at",
+    "updated_at",
+)
+
+# Built once: two lists share one schema component.
+DASHBOARD_LIST_ENVELOPE = s.envelope("DashboardList", s.DashboardListItemSerializer(many=True))
+
+
+def success(
+    data: Any, message: str, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        {"data": data, "message": message, "status": "success"}, status=status, headers=headers
+    )
+
+
+def paged(
+    request: Request, queryset: QuerySet, *fields: str, **expressions: Any
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """One page of rows as dicts, with `X-Total-Count` and RFC 8288 `Link` headers.
+
+    Two queries whatever the page size: the count and the page (docs/v1-paging.md).
+    """
+    limit, offset = s.parse_paging(request.query_params)
+    total = queryset.count()
+    rows = (
+        list(queryset.values(*fields, **expressions)[offset : offset + limit])
+        if offset < total
+        else []
+    )
+    headers = {"X-Total-Count": str(total)}
+    url = replace_query_param(request.build_absolute_uri(), "limit", limit)
+    links = []
+    if offset + limit < total:
+        links.append(f'<{replace_query_param(url, "offset", offset + limit)}>; rel="next"')
+    if offset > 0:
+        previous = max(offset - limit, 0)
+        previous_url = (
+            replace_query_param(url, "offset", previous)
+            if previous
+            else remove_query_param(url, "offset")
+        )
+        links.append(f'<{previous_url}>; rel="prev"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return rows, headers
+
+
+def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
+    """The full v1 dashboard; `definition` is the whole document (widgets prefetched)."""
+    return {
+        "id": dashboard.pk,
+        "project_id": dashboard.project_id,
+        "name": dashboard.name,
+        "scope": dashboard.scope,
+        "definition": documents.dashboard_document(dashboard, dashboard.widgets.all()),
+        "version": dashboard.version,
+        "created_at": dashboard.created_at,
+        "updated_at": dashboard.updated_at,
+    }
+
+
+def project_data(project: Project, role: str | None) -> dict[str, Any]:
+    return {
+        **{field: getattr(project, field) for field in PROJECT_FIELDS},
+        "role": role,
+    }
+
+
+class V1View(GenericAPIView):
+    """Base of the family: GenericAPIView so that the browsable API offers a raw-data form."""
+
+
+# --- Dashboards ------------------------------------------------------------------------
+
+
+class DashboardListView(V1View):
+    """Every dashboard you can see across your projects, metadata only, oldest first."""
+
+    serializer_class = s.DashboardListItemSerializer
+
+    @extend_schema(
+        operation_id="v1_dashboards_list",
+        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        responses=DASHBOARD_LIST_ENVELOPE,
+    )
+    def get(self, request: Request) -> Response:
+        scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
+        queryset = selectors.dashboard_list_by_scope(user=request.user, scopes=scopes)
+        rows, headers = paged(request, queryset, *DASHBOARD_LIST_FIELDS)
+        return success(rows, "All dashboards listed successfully", headers=headers)
+
+
+class ProjectDashboardListView(V1View):
+    """The dashboards you can see in one project, metadata only, oldest first."""
+
+    serializer_class = s.DashboardListItemSerializer
+
+    @extend_schema(
+        operation_id="v1_project_dashboards_list",
+        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        responses=DASHBOARD_LIST_ENVELOPE,
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
+        project = selectors.project_get(
+            user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
+        )
+        queryset = selectors.dashboard_list_by_scope(
+            user=request.user, scopes=scopes, project=project
+        )
+        rows, headers = paged(request, queryset, *DASHBOARD_LIST_FIELDS)
+        return success(
+            rows, f"Dashboards of project '{project.pk}' listed successfully", headers=headers
+        )
+
+
+class DashboardDetailView(V1View):
+    """Load (with the whole definition document and an ETag) or permanently delete."""
+
+    serializer_class = s.DashboardSerializer
+
+    def _get(self, request: Request, project_id: str, dashboard_id: str, **kwargs: Any):
+        project_pk = s.parse_path_uuid(project_id, "project_id")
+        dashboard_pk = s.parse_path_uuid(dashboard_id, "dashboard_id")
+        # A dashboard of another scope than asked answers 404, as if missing.
+        scopes = s.parse_scopes(request.query_params.get("scope"), many=False)
+        return selectors.dashboard_get(
+            user=request.user,
+            dashboard_id=dashboard_pk,
+            project_id=project_pk,
+            scopes=scopes,
+            **kwargs,
+        )
+
+    @extend_schema(
+        operation_id="v1_dashboard_load",
+        parameters=[s.SCOPE_PARAMETER],
+        responses=s.envelope("Dashboard", s.DashboardSerializer()),
+    )
+    def get(self, request: Request, project_id: str, dashboard_id: str) -> Response:
+        dashboard = self._get(request, project_id, dashboard_id)
+        return success(
+            dashboard_data(dashboard),
+            "Dashboard loaded successfully",
+            headers={"ETag": dashboard_etag(dashboard)},
+        )
+
+    @extend_schema(
+        operation_id="v1_dashboard_delete",
+        parameters=[s.SCOPE_PARAMETER],
+        responses=s.saved_envelope("DashboardDeleted"),
+    )
+    def delete(self, request: Request, project_id: str, dashboard_id: str) -> Response:
+        dashboard = self._get(request, project_id, dashboard_id, with_widgets=False)
+        pk = dashboard.pk
+        services.dashboard_delete(dashboard=dashboard, user=request.user)
+        return success({"id": pk}, f"Dashboard '{pk}' deleted successfully")
+
+
+class DashboardSaveView(V1View):
+    """Create or update by `dashboard.id`; `version` guards against lost updates (412)."""
+
+    serializer_class = s.DashboardSaveSerializer
+
+    @extend_schema(operation_id="v1_dashboard_save", responses=s.saved_envelope("DashboardSaved"))
+    def post(self, request: Request, project_id: str) -> Response:
+        project_pk = s.parse_path_uuid(project_id, "project_id")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = serializer.validated_data["dashboard"]
+        fields = documents.document_fields(body.get("definition"))
+        project = selectors.project_get(user=request.user, project_id=project_pk)
+        dashboard, created = services.dashboard_upsert(
+            user=request.user,
+            project=project,
+            id=body.get("id"),
+            scope=serializer.validated_data["scope"],
+            expected_version=body.get("version"),
+            name=body["name"],
+            **fields,
+        )
+        headers = {"ETag": dashboard_etag(dashboard)}
+        if created:
+            location = reverse("v1:dashboard-detail", args=[project.pk, dashboard.pk])
+            headers["Location"] = f"{location}?scope={dashboard.scope}"
+        return success(
+            {"id": dashboard.pk},
+            f"Dashboard '{dashboard.pk}' saved successfully",
+            status=201 if created else 200,
+            headers=headers,
+        )
+
+
+# --- Projects --------------------------------------------------------------------------
+
+
+class ProjectListView(V1View):
+    """Projects you own or are a member of, by name, each with your role."""
+
+    serializer_class = s.ProjectSerializer
+
+    @extend_schema(
+        operation_id="v1_projects_list",
+        parameters=s.PAGING_PARAMETERS,
+        responses=s.envelope("ProjectList", s.ProjectSerializer(many=True)),
+    )
+    def get(self, request: Request) -> Response:
+        queryset = selectors.project_list_with_role(user=request.user)
+        rows, headers = paged(request, queryset, *PROJECT_FIELDS, role=F("caller_role"))
+        return success(rows, "All projects listed successfully", headers=headers)
+
+
+class ProjectDetailView(V1View):
+    """Load a project, or delete it with its dashboards (admins)."""
+
+    serializer_class = s.ProjectSerializer
+
+    @extend_schema(
+        operation_id="v1_project_load", responses=s.envelope("Project", s.ProjectSerializer())
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        project = selectors.project_get(
+            user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
+        )
+        role = permissions.project_role(request.user, project)
+        return success(project_data(project, role), "Project loaded successfully")
+
+    @extend_schema(operation_id="v1_project_delete", responses=s.saved_envelope("ProjectDeleted"))
+    def delete(self, request: Request, project_id: str) -> Response:
+        project = selectors.project_get(
+            user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
+        )
+        pk = project.pk
+        services.project_delete(project=project, user=request.user)
+        return success({"id": pk}, f"Project '{pk}' deleted successfully")
+
+
+class ProjectSaveView(V1View):
+    """Create, or update by `project.id` (admins); omitted fields keep their value."""
+
+    serializer_class = s.ProjectSaveSerializer
+
+    @extend_schema(operation_id="v1_project_save", responses=s.saved_envelope("ProjectSaved"))
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data["project"])
+        project, created = services.project_save(
+            user=request.user, id=fields.pop("id", None), **fields
+        )
+        return success(
+            {"id": project.pk},
+            f"Project '{project.pk}' saved successfully",
+            status=201 if created else 200,
+        )
+
+
+class ProjectMembersView(V1View):
+    """Members of a project (any member may look); admins add members or change roles."""
+
+    serializer_class = s.MemberInputSerializer
+
+    @extend_schema(
+        operation_id="v1_project_members_list",
+        parameters=s.PAGING_PARAMETERS,
+        responses=s.envelope("MemberList", s.MemberSerializer(many=True)),
+    )
+    def get(self, request: Request, project_id: str) -> Response:
+        project = selectors.project_get(
+            user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
+        )
+        rows, headers = paged(
+            request,
+            selectors.project_members(project=project),
+            "user_id",
+            "role",
+            "created_at",
+            username=F("user__username"),
+        )
+        return success(rows, "Project members listed successfully", headers=headers)
+
+    @extend_schema(
+        operation_id="v1_project_member_save",
+        responses=s.envelope("Member", s.MemberSerializer()),
+    )
+    def post(self, request: Request, project_id: str) -> Response:
+        project_pk = s.parse_path_uuid(project_id, "project_id")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = selectors.project_get(user=request.user, project_id=project_pk)
+        membership = services.membership_set(
+            project=project,
+            actor=request.user,
+            user_id=serializer.validated_data["user_id"],
+            role=serializer.validated_data["role"],
+        )
+        data = {
+            "user_id": membership.user_id,
+            "username": membership.user.get_username(),
+            "role": membership.role,
+            "created_at": membership.created_at,
+        }
+        return success(data, f"Member '{membership.user_id}' saved successfully")
+
+
+class ProjectMemberView(V1View):
+    """Remove a member (admins), or leave the project yourself."""
+
+    serializer_class = s.MemberSerializer
+
+    @extend_schema(
+        operation_id="v1_project_member_remove",
+        request=None,
+        responses=s.envelope(
+            "MemberRemoved",
+            inline_serializer(name="V1MemberRemovedId", fields={"user_id": IntegerField()}),
+        ),
+    )
+    def delete(self, request: Request, project_id: str, user_id: str) -> Response:
+        project = selectors.project_get(
+            user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
+        )
+        services.membership_remove(project=project, actor=request.user, user_id=user_id)
+        return success({"user_id": int(user_id)}, f"Member '{user_id}' removed successfully")
+
+
+# --- Users -----------------------------------------------------------------------------
+
+
+class MeView(V1View):
+    """Who the token (or session) belongs to."""
+
+    serializer_class = s.MeSerializer
+
+    @extend_schema(operation_id="v1_users_me", responses=s.envelope("Me", s.MeSerializer()))
+    def get(self, request: Request) -> Response:
+        return success(s.MeSerializer(request.user).data, "User loaded successfully")
