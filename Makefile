@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell e
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-pg lint format bench schema clean
+.PHONY: install run test test-pg lint format bench schema screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: install
 ## All tests on PostgreSQL, with Redis as the shared cache
 test-pg: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest $(PYTEST_ARGS)
+
+## Refresh the screenshots in docs/screenshots from the browser tests
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 lint: install
 	$(BIN)/ruff check .

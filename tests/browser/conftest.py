@@ -58,6 +58,10 @@ def page(browser) -> Iterator:
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
+def screenshot_dir(tmp_path: Path) -> Path:
+    """docs/screenshots with UPDATE_SCREENSHOTS=1 (`make screenshots`), else a temp dir,
+    so that an ordinary test run leaves the committed pictures alone."""
+    if not os.environ.get("UPDATE_SCREENSHOTS"):
+        return tmp_path
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
