@@ -103,3 +103,10 @@ class PreconditionFailed(Conflict):
 
     code = "PRECONDITION_FAILED"
     default_message = "The dashboard has changed since it was read."
+
+
+class InvalidQuery(DomainError):
+    """A list query ($filter, $orderby, $top, $skip, paging) that cannot be run."""
+
+    code = "INVALID_QUERY"
+    default_message = "The query options are not valid."
