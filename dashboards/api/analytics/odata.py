@@ -189,7 +189,8 @@ def _check_size(tree: ast._Node) -> None:
     nodes = 0
     while stack:
         node, depth = stack.pop()
-        # Operator tokens (eq, or, not...) are not counted: a term is a field, literal or op.
+        # Operator tokens (eq, or, not...) are not counted: terms are fields, literals, calls
+        # and the operations joining them.
         if not isinstance(node, _OPERATOR_TOKENS):
             nodes += 1
         if nodes > MAX_FILTER_NODES:
@@ -289,9 +290,9 @@ class StrictDjangoQVisitor(AstToDjangoQVisitor):
         raise _Refused("Arithmetic (add, sub, mul, div, mod) is not supported.")
 
     def _literal(self, node: ast._Literal) -> Any:
+        what = _LITERAL_NAMES.get(type(node), "a literal")
         raise _Refused(
-            f"{_LITERAL_NAMES.get(type(node), 'A literal')} on its own is not a condition; "
-            "compare a field with it."
+            f"{what[0].upper()}{what[1:]} on its own is not a condition; compare a field with it."
         )
 
     visit_Null = visit_Integer = visit_Float = visit_Boolean = visit_String = _literal
