@@ -6,9 +6,9 @@ from collections.abc import Callable
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from users.tokens import ClaimsRefreshToken
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def bearer_client(user) -> APIClient:
     """An API client that authenticates the way real clients do: a JWT bearer token."""
     client = APIClient()
     if user is not None:
-        token = RefreshToken.for_user(user).access_token
+        token = ClaimsRefreshToken.for_user(user).access_token
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
 

@@ -2,12 +2,18 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenVerifySerializer
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.serializers import (
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+    TokenVerifySerializer,
+)
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import (
     TokenObtainPairView,
@@ -16,14 +22,39 @@ from rest_framework_simplejwt.views import (
 )
 
 from dashboards.exceptions import ValidationFailed
+from users.selectors import current_user
+from users.tokens import ClaimsRefreshToken, add_user_claims
+
+
+class TokenObtainSerializer(TokenObtainPairSerializer):
+    token_class = ClaimsRefreshToken
+
+
+class TokenRefreshClaimsSerializer(TokenRefreshSerializer):
+    """Rotate as simplejwt does, with the user's claims re-read from the database first."""
+
+    token_class = ClaimsRefreshToken
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed("No active account found for the given token.")
+        add_user_claims(refresh, user)
+        return super().validate({"refresh": str(refresh)})
 
 
 class TokenObtainView(TokenObtainPairView):
     """`{"username", "password"}` → `{"access", "refresh"}`; wrong password is 401."""
 
+    serializer_class = TokenObtainSerializer
+
 
 class TokenRefreshRotateView(TokenRefreshView):
     """Rotates: the old refresh token is blacklisted and a new one returned."""
+
+    serializer_class = TokenRefreshClaimsSerializer
 
 
 class TokenVerifyBlacklistSerializer(TokenVerifySerializer):
@@ -88,4 +119,4 @@ class MeView(APIView):
     serializer_class = MeSerializer
 
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(current_user(request.user)).data)

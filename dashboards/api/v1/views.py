@@ -21,6 +21,7 @@ from dashboards import documents, permissions, selectors, services
 from dashboards.api.base import dashboard_etag
 from dashboards.api.v1 import serializers as s
 from dashboards.models import Dashboard, Project
+from users.selectors import current_user
 
 DASHBOARD_LIST_FIELDS = ("id", "project_id", "name", "created_at", "updated_at")
 PROJECT_FIELDS = (
@@ -367,4 +368,4 @@ class MeView(V1View):
 
     @extend_schema(operation_id="v1_users_me", responses=s.envelope("Me", s.MeSerializer()))
     def get(self, request: Request) -> Response:
-        return success(s.MeSerializer(request.user).data, "User loaded successfully")
+        return success(s.MeSerializer(current_user(request.user)).data, "User loaded successfully")

@@ -1,0 +1,47 @@
+"""JWT authentication without a database query on reads.
+
+Reads (GET/HEAD/OPTIONS) build `request.user` from the access token's claims (id, username,
+is_staff, is_superuser), which are written at login and re-read from the database at every
+refresh. Writes look the user up, so a deleted or deactivated account can change nothing,
+and a change of staff status reaches reads within one access-token lifetime
+(docs/authentication.md).
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+
+from users.tokens import USER_CLAIMS
+
+
+class ClaimsJWTAuthentication(JWTAuthentication):
+    reads_only = False
+
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+        # DRF makes a new authenticator per request, so this flag is per request.
+        self.reads_only = request.method in SAFE_METHODS
+        return super().authenticate(request)
+
+    def get_user(self, validated_token: Token) -> Any:
+        if not self.reads_only or any(c not in validated_token for c in USER_CLAIMS):
+            return super().get_user(validated_token)
+        try:
+            user_id = int(validated_token[api_settings.USER_ID_CLAIM])
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidToken("Token contained no recognizable user identification") from error
+        user = get_user_model()(
+            pk=user_id,
+            username=validated_token["username"],
+            is_staff=bool(validated_token["is_staff"]),
+            is_superuser=bool(validated_token["is_superuser"]),
+            is_active=True,
+        )
+        user._state.adding = False  # it is a stored row, as far as the ORM needs to know
+        user._state.db = "default"
+        return user
