@@ -8,7 +8,7 @@ from `.values()` and prefetched rows, a fixed number of queries whatever the siz
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -101,12 +101,14 @@ class DashboardCollectionView(AnalyticsView):
         queryset: QuerySet[Dashboard] = odata.apply_list_query(
             selectors.dashboard_list(user=request.user), query
         )
-        count = queryset.count()
-        rows = (
-            list(queryset.values(*LIST_FIELDS)[query.skip : query.skip + query.top])
-            if query.skip < count
-            else []
+        # The total rides along with the page (COUNT(*) OVER ()), as one query; only a
+        # page past the end needs a separate count.
+        rows = list(
+            queryset.annotate(total_rows=Window(Count("*"))).values(*LIST_FIELDS, "total_rows")[
+                query.skip : query.skip + query.top
+            ]
         )
+        count = rows[0]["total_rows"] if rows else (queryset.count() if query.skip else 0)
         body: dict[str, Any] = {
             "value": [
                 {
