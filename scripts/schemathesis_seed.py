@@ -77,7 +77,9 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
 include-operation-id = [
   "auth_logout_create", "metrics_ingest", "v1_project_member_save", "v1_dashboard_save",
 ]
-checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 412, 429]
+checks.positive_data_acceptance.expected-statuses = [
+  "2xx", "3xx", 400, 401, 403, 404, 409, 412, 429,
+]
 
 [[operations]]
 include-method = "DELETE"

@@ -324,9 +324,9 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 def _forbid_nul(schema: dict[str, Any]) -> None:
-    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
-        if schema.get("format") in {None, "password"}:
-            schema["pattern"] = NO_NUL_PATTERN
+    plain_string = schema.get("type") == "string" and schema.get("format") in {None, "password"}
+    if plain_string and "pattern" not in schema and "enum" not in schema:
+        schema["pattern"] = NO_NUL_PATTERN
     for value in schema.get("properties", {}).values():
         _forbid_nul(value)
     for key in ("items", "additionalProperties"):
