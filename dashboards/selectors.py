@@ -4,7 +4,7 @@ may not see. Invisible and missing raise the same NotFound."""
 import uuid
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 
 from dashboards import permissions
@@ -46,9 +46,22 @@ def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
     return project.memberships.select_related("user").order_by("user_id")
 
 
+def widget_count_subquery() -> Coalesce:
+    """A correlated COUNT per row: no GROUP BY, so the total count of a filtered list
+    does not need to wrap the whole query (and the planner uses the widget index)."""
+    counts = (
+        Widget.objects.filter(dashboard=OuterRef("pk"))
+        .order_by()
+        .values("dashboard")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
     """Visible dashboards with `widget_count` annotated (one query for a page)."""
-    return permissions.visible_dashboards(user).annotate(widget_count=Count("widgets"))
+    return permissions.visible_dashboards(user).annotate(widget_count=widget_count_subquery())
 
 
 def dashboard_list_by_scope(
@@ -129,3 +142,22 @@ def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
         .select_related("dashboard")
         .order_by("position", "id")
     )
+
+
+def assigned_dashboard(*, user_id: Any, dashboard_id: Any) -> Dashboard:
+    """The dashboard of an existing assignment; not assigned (or no such id) is NotFound."""
+    pk = parse_uuid(dashboard_id)
+    try:
+        user_pk = int(user_id)
+    except (TypeError, ValueError):
+        raise UserNotFound() from None
+    assignment = (
+        UserDashboard.objects.filter(user_id=user_pk, dashboard_id=pk)
+        .select_related("dashboard__project")
+        .first()
+        if pk
+        else None
+    )
+    if assignment is None:
+        raise DashboardNotFound("This dashboard is not assigned to this user.")
+    return assignment.dashboard

@@ -547,11 +547,24 @@ def dashboard_upsert(
     return updated, False
 
 
-def dashboard_delete(*, dashboard: Dashboard, user: Any) -> None:
-    """Delete the dashboard, its widgets and its assignments, permanently."""
+def dashboard_delete(
+    *, dashboard: Dashboard, user: Any, expected_version: int | None = None
+) -> None:
+    """Delete the dashboard, its widgets and its assignments, permanently.
+
+    With `expected_version` (If-Match), a dashboard changed since the client read it is
+    PreconditionFailed and stays.
+    """
     if not permissions.can_delete_dashboard(user, dashboard):
         raise PermissionDenied("Only the owner or a project admin may delete this dashboard.")
     with transaction.atomic():
+        if expected_version is not None:
+            current = Dashboard.objects.select_for_update().only("version").get(pk=dashboard.pk)
+            if current.version != expected_version:
+                raise PreconditionFailed(
+                    f"The dashboard is at version {current.version}, not {expected_version}.",
+                    details={"currentVersion": current.version},
+                )
         dashboard.delete()
 
 

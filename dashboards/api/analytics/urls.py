@@ -1,1 +1,31 @@
-urlpatterns: list = []
+from django.urls import re_path
+
+from dashboards.api.analytics import views
+
+# Family-1 paths have no trailing slash; one is tolerated rather than redirected (a write
+# cannot follow a redirect with its body).
+urlpatterns = [
+    re_path(r"^dashboards/?$", views.DashboardCollectionView.as_view(), name="dashboard-list"),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/?$",
+        views.DashboardDetailView.as_view(),
+        name="dashboard-detail",
+    ),
+    re_path(
+        r"^users/(?P<user_id>[^/]+)/dashboards/?$",
+        views.UserDashboardsView.as_view(),
+        name="user-dashboard-list",
+    ),
+    # Before the detail route: "order" is not a dashboard id.
+    re_path(
+        r"^users/(?P<user_id>[^/]+)/dashboards/order/?$",
+        views.UserDashboardOrderView.as_view(),
+        name="user-dashboard-order",
+    ),
+    re_path(
+        r"^users/(?P<user_id>[^/]+)/dashboards/(?P<dashboard_id>[^/]+)/?$",
+        views.UserDashboardDetailView.as_view(),
+        name="user-dashboard-detail",
+    ),
+    re_path(r"^widget-types/?$", views.WidgetTypeListView.as_view(), name="widget-type-list"),
+]

@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from dashboards.api.fields import ObjectField, StrictCharField, StrictIntegerField, StrictUUIDField
 from dashboards.exceptions import ValidationFailed
 from dashboards.models import Scope
 
@@ -20,39 +21,6 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 # Far beyond any real list, well inside a 64-bit SQL OFFSET.
 MAX_OFFSET = 2**31 - 1
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    def to_internal_value(self, data: Any) -> uuid.UUID:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-@extend_schema_field({"type": "object", "additionalProperties": {}})
-class ObjectField(serializers.JSONField):
-    """Any JSON object, values verbatim (DictField would refuse nulls inside it)."""
-
-    default_error_messages = {"not_object": "Must be a JSON object."}
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.fail("not_object")
-        return super().to_internal_value(data)
 
 
 # --- Input ----------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""Family 1 shapes, camelCase exactly as the analytics source shows them.
+
+Input serializers check JSON shape and types only; every rule (widget types, sizes, limits,
+names) is the services' and the models'. Output is plain dicts built in `views.py` (the hot
+paths); the output serializers here describe those shapes for the browsable API and the
+OpenAPI schema.
+"""
+
+from rest_framework import serializers
+
+from dashboards.api.fields import (
+    ObjectField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
+from dashboards.models import Scope
+
+
+class WidgetInSerializer(serializers.Serializer):
+    # Shape only: a wrong `type` string is INVALID_WIDGET_TYPE from the registry.
+    id = StrictCharField(
+        required=False, help_text="Client key, e.g. widget_1; generated if omitted."
+    )
+    type = StrictCharField(help_text="A registered widget type (GET /api/widget-types).")
+    title = StrictCharField(required=False, allow_blank=True)
+    size = StrictCharField(required=False, help_text="small, medium, large or full.")
+    config = ObjectField(required=False, help_text="Validated by the widget type's JSON Schema.")
+
+    class Meta:
+        ref_name = "WidgetInput"
+
+
+class DashboardWriteSerializer(serializers.Serializer):
+    """POST and PUT body. PATCH uses it with partial=True."""
+
+    name = StrictCharField()
+    description = StrictCharField(required=False, allow_blank=True)
+    type = StrictCharField(required=False, help_text="Lowercase slug; default custom.")
+    widgets = serializers.ListField(child=serializers.JSONField(), required=False)
+    refreshInterval = StrictIntegerField(
+        required=False, help_text="Seconds; 0 = manual refresh, else 5 to 86400."
+    )
+    definition = ObjectField(required=False, help_text="Layout, filters, theme: kept verbatim.")
+    projectId = StrictUUIDField(required=False)
+    scope = serializers.ChoiceField(choices=Scope.values, required=False)
+
+    class Meta:
+        ref_name = "DashboardInput"
+
+
+FIELD_NAMES = {
+    "name": "name",
+    "description": "description",
+    "type": "type",
+    "refreshInterval": "refresh_interval",
+    "definition": "definition",
+    "scope": "scope",
+}
+
+
+class WidgetOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField()
+    title = serializers.CharField()
+    size = serializers.CharField()
+    config = serializers.DictField()
+    data = serializers.JSONField(allow_null=True, help_text="Computed from the metrics.")
+
+
+class DashboardSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    type = serializers.CharField()
+    scope = serializers.ChoiceField(choices=Scope.values)
+    projectId = serializers.UUIDField()
+    ownerId = serializers.IntegerField()
+    widgets = WidgetOutSerializer(many=True)
+    refreshInterval = serializers.IntegerField()
+    definition = serializers.DictField()
+    version = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
+class DashboardCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    createdAt = serializers.DateTimeField()
+
+
+class DashboardUpdatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    updatedAt = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class DashboardListItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    widgetCount = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()
+
+
+class DashboardListSerializer(serializers.Serializer):
+    value = DashboardListItemSerializer(many=True)
+    count = serializers.IntegerField(help_text="All rows that match $filter, not the page size.")
+    nextLink = serializers.URLField(required=False, help_text="Present when more rows follow.")
+
+
+class DeletedSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class AssignSerializer(serializers.Serializer):
+    dashboardId = StrictUUIDField()
+    isDefault = StrictBooleanField(required=False, default=False)
+
+
+class AssignmentUpdateSerializer(serializers.Serializer):
+    isDefault = StrictBooleanField()
+
+
+class AssignmentOrderSerializer(serializers.Serializer):
+    dashboardIds = serializers.ListField(child=StrictUUIDField(), max_length=10000)
+
+
+class UserDashboardItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    isDefault = serializers.BooleanField()
+
+
+class UserDashboardsSerializer(serializers.Serializer):
+    userId = serializers.IntegerField()
+    dashboards = UserDashboardItemSerializer(many=True)
+
+
+class WidgetTypeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    sizes = serializers.ListField(child=serializers.CharField())
+    hasData = serializers.BooleanField()
+    configSchema = serializers.DictField()
+
+
+class WidgetTypeListSerializer(serializers.Serializer):
+    value = WidgetTypeSerializer(many=True)
+    count = serializers.IntegerField()

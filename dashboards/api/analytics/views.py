@@ -1,0 +1,365 @@
+"""API family 1 (`/api/dashboards`, `/api/users/{userId}/dashboards`, `/api/widget-types`).
+
+Thin adapters: parse the body (shape and JSON types only), call selectors and services,
+answer camelCase dicts exactly as the analytics source shows them. Errors are raised and
+formatted by `dashboards/api/errors.py`. The list and the detail are hot paths: plain dicts
+from `.values()` and prefetched rows, a fixed number of queries whatever the size.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from dashboards import documents, permissions, selectors, services
+from dashboards.api.analytics import odata
+from dashboards.api.analytics import serializers as s
+from dashboards.api.base import dashboard_etag, expected_version_from_if_match
+from dashboards.exceptions import PermissionDenied, ValidationFailed
+from dashboards.models import Dashboard
+from dashboards.widgets import registry
+from dashboards.widgets.data import dashboard_widget_data
+
+LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag you read; if the dashboard changed since, the answer is 412.",
+)
+
+
+def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
+    """The full dashboard with every widget's data (widgets prefetched by the selector)."""
+    widgets = list(dashboard.widgets.all())
+    data = dashboard_widget_data(dashboard, widgets)
+    return {
+        "id": dashboard.pk,
+        "name": dashboard.name,
+        "description": dashboard.description,
+        "type": dashboard.type,
+        "scope": dashboard.scope,
+        "projectId": dashboard.project_id,
+        "ownerId": dashboard.owner_id,
+        "widgets": [
+            {**documents.widget_document(widget), "data": data.get(widget.key)}
+            for widget in widgets
+        ],
+        "refreshInterval": dashboard.refresh_interval,
+        "definition": dashboard.definition,
+        "version": dashboard.version,
+        "createdAt": dashboard.created_at,
+        "updatedAt": dashboard.updated_at,
+    }
+
+
+def updated_body(dashboard: Dashboard) -> dict[str, Any]:
+    return {
+        "id": dashboard.pk,
+        "name": dashboard.name,
+        "updatedAt": dashboard.updated_at,
+        "version": dashboard.version,
+    }
+
+
+def service_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """camelCase body keys -> service keywords (widgets are passed on as they are)."""
+    return {model: data[api] for api, model in s.FIELD_NAMES.items() if api in data}
+
+
+def with_etag(response: Response, dashboard: Dashboard) -> Response:
+    response["ETag"] = dashboard_etag(dashboard)
+    return response
+
+
+class AnalyticsView(GenericAPIView):
+    """Base of the family: GenericAPIView so that the browsable API offers a form."""
+
+
+class DashboardCollectionView(AnalyticsView):
+    serializer_class = s.DashboardWriteSerializer
+
+    @extend_schema(
+        operation_id="dashboards_list",
+        parameters=[
+            OpenApiParameter("$filter", str, description="OData v4 filter (docs/odata.md)."),
+            OpenApiParameter("$orderby", str, description="e.g. `createdAt desc, name`."),
+            OpenApiParameter("$top", int, description="Page size, 1 to 1000 (default 100)."),
+            OpenApiParameter("$skip", int, description="Rows to skip (default 0)."),
+        ],
+        responses=s.DashboardListSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        """Dashboards you can see, filtered, ordered and paged the OData way."""
+        query = odata.parse_list_query(request.query_params)
+        queryset: QuerySet[Dashboard] = odata.apply_list_query(
+            selectors.dashboard_list(user=request.user), query
+        )
+        count = queryset.count()
+        rows = (
+            list(queryset.values(*LIST_FIELDS)[query.skip : query.skip + query.top])
+            if query.skip < count
+            else []
+        )
+        body: dict[str, Any] = {
+            "value": [
+                {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "type": row["type"],
+                    "widgetCount": row["widget_count"],
+                    "createdAt": row["created_at"],
+                }
+                for row in rows
+            ],
+            "count": count,
+        }
+        if query.skip + query.top < count:
+            body["nextLink"] = replace_query_param(
+                request.build_absolute_uri(), "$skip", query.skip + query.top
+            )
+        return Response(body)
+
+    @extend_schema(operation_id="dashboards_create", responses={201: s.DashboardCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        """Create a dashboard (in your personal project unless `projectId` is given)."""
+        serializer = s.DashboardWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        project = None
+        if "projectId" in data:
+            project = selectors.project_get(user=request.user, project_id=data["projectId"])
+        dashboard = services.dashboard_create(
+            user=request.user,
+            project=project,
+            widgets=data.get("widgets"),
+            **service_fields(data),
+        )
+        location = reverse("analytics:dashboard-detail", args=[dashboard.pk])
+        response = Response(
+            {
+                "id": dashboard.pk,
+                "name": dashboard.name,
+                "type": dashboard.type,
+                "createdAt": dashboard.created_at,
+            },
+            status=201,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+        return with_etag(response, dashboard)
+
+
+class DashboardDetailView(AnalyticsView):
+    serializer_class = s.DashboardWriteSerializer
+
+    @extend_schema(operation_id="dashboards_retrieve", responses=s.DashboardSerializer)
+    def get(self, request: Request, dashboard_id: str) -> Response:
+        """The dashboard with all its widgets and their data; `ETag` names its version."""
+        dashboard = selectors.dashboard_get(user=request.user, dashboard_id=dashboard_id)
+        response = Response(dashboard_body(dashboard))
+        # Widget data changes without a new version: never serve this from a cache.
+        response["Cache-Control"] = "private, no-cache"
+        return with_etag(response, dashboard)
+
+    @extend_schema(
+        operation_id="dashboards_update",
+        parameters=[IF_MATCH],
+        responses=s.DashboardUpdatedSerializer,
+    )
+    def put(self, request: Request, dashboard_id: str) -> Response:
+        """Replace the definition and the widget list; a kept widget id keeps its identity."""
+        return self.write(request, dashboard_id, partial=False)
+
+    @extend_schema(
+        operation_id="dashboards_partial_update",
+        parameters=[IF_MATCH],
+        responses=s.DashboardUpdatedSerializer,
+    )
+    def patch(self, request: Request, dashboard_id: str) -> Response:
+        """Change only the fields sent (widgets only when `widgets` is sent)."""
+        return self.write(request, dashboard_id, partial=True)
+
+    def write(self, request: Request, dashboard_id: str, *, partial: bool) -> Response:
+        dashboard = selectors.dashboard_get(
+            user=request.user, dashboard_id=dashboard_id, with_widgets=False
+        )
+        expected = expected_version_from_if_match(request, dashboard)
+        serializer = s.DashboardWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "projectId" in data and data["projectId"] != dashboard.project_id:
+            raise ValidationFailed(
+                details={"projectId": ["A dashboard cannot move to another project."]}
+            )
+        fields = service_fields(data)
+        widgets = data.get("widgets")
+        if not partial:
+            # PUT replaces the definition and the widget list: absent means empty.
+            fields.setdefault("definition", {})
+            widgets = widgets if widgets is not None else []
+        updated = services.dashboard_update(
+            dashboard=dashboard,
+            user=request.user,
+            expected_version=expected,
+            widgets=widgets,
+            **fields,
+        )
+        return with_etag(Response(updated_body(updated)), updated)
+
+    @extend_schema(
+        operation_id="dashboards_destroy", parameters=[IF_MATCH], responses=s.DeletedSerializer
+    )
+    def delete(self, request: Request, dashboard_id: str) -> Response:
+        """Delete the dashboard with its widgets and assignments."""
+        dashboard = selectors.dashboard_get(
+            user=request.user, dashboard_id=dashboard_id, with_widgets=False
+        )
+        services.dashboard_delete(
+            dashboard=dashboard,
+            user=request.user,
+            expected_version=expected_version_from_if_match(request, dashboard),
+        )
+        return Response({"success": True, "message": "Dashboard deleted"})
+
+
+# --- A user's dashboards -----------------------------------------------------------------
+
+
+def user_dashboards_body(user_id: Any) -> dict[str, Any]:
+    assignments = selectors.user_assignments(user_id=user_id)
+    return {
+        "userId": int(user_id),
+        "dashboards": [
+            {
+                "id": a.dashboard_id,
+                "name": a.dashboard.name,
+                "type": a.dashboard.type,
+                "isDefault": a.is_default,
+            }
+            for a in assignments
+        ],
+    }
+
+
+def check_own_or_staff(request: Request, user_id: str) -> None:
+    # Before any lookup: a non-staff caller learns nothing about other users.
+    if not permissions.can_manage_assignments_of(request.user, _int_or_none(user_id)):
+        raise PermissionDenied("Only staff may see or change another user's dashboards.")
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class UserDashboardsView(AnalyticsView):
+    serializer_class = s.AssignSerializer
+
+    @extend_schema(operation_id="user_dashboards_list", responses=s.UserDashboardsSerializer)
+    def get(self, request: Request, user_id: str) -> Response:
+        """The dashboards assigned to the user, in their order. Your own, or anyone's for staff."""
+        check_own_or_staff(request, user_id)
+        return Response(user_dashboards_body(user_id))
+
+    @extend_schema(
+        operation_id="user_dashboards_assign", responses={201: s.UserDashboardsSerializer}
+    )
+    def post(self, request: Request, user_id: str) -> Response:
+        """Assign a dashboard you may change (or, for staff, any you can see) to the user."""
+        serializer = s.AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dashboard = selectors.dashboard_get(
+            user=request.user,
+            dashboard_id=serializer.validated_data["dashboardId"],
+            with_widgets=False,
+        )
+        services.dashboard_assign(
+            actor=request.user,
+            user_id=_int_or_none(user_id),
+            dashboard=dashboard,
+            is_default=serializer.validated_data["isDefault"],
+        )
+        return Response(user_dashboards_body(user_id), status=201)
+
+
+class UserDashboardOrderView(AnalyticsView):
+    serializer_class = s.AssignmentOrderSerializer
+
+    @extend_schema(operation_id="user_dashboards_reorder", responses=s.UserDashboardsSerializer)
+    def put(self, request: Request, user_id: str) -> Response:
+        """Set the order of the user's dashboards: list every assigned id once."""
+        check_own_or_staff(request, user_id)
+        serializer = s.AssignmentOrderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.assignments_reorder(
+            actor=request.user,
+            user_id=user_id,
+            dashboard_ids=serializer.validated_data["dashboardIds"],
+        )
+        return Response(user_dashboards_body(user_id))
+
+
+class UserDashboardDetailView(AnalyticsView):
+    serializer_class = s.AssignmentUpdateSerializer
+
+    def _dashboard(self, request: Request, user_id: str, dashboard_id: str) -> Dashboard:
+        if permissions.can_manage_assignments_of(request.user, _int_or_none(user_id)):
+            return selectors.assigned_dashboard(user_id=user_id, dashboard_id=dashboard_id)
+        # Someone else's list: only through a dashboard the caller can see.
+        return selectors.dashboard_get(
+            user=request.user, dashboard_id=dashboard_id, with_widgets=False
+        )
+
+    @extend_schema(operation_id="user_dashboards_set_default", responses=s.UserDashboardsSerializer)
+    def patch(self, request: Request, user_id: str, dashboard_id: str) -> Response:
+        """Make this dashboard the user's default (`{"isDefault": true}`), or not."""
+        check_own_or_staff(request, user_id)
+        serializer = s.AssignmentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dashboard = selectors.assigned_dashboard(user_id=user_id, dashboard_id=dashboard_id)
+        services.dashboard_set_default(
+            actor=request.user,
+            user_id=user_id,
+            dashboard=dashboard,
+            is_default=serializer.validated_data["isDefault"],
+        )
+        return Response(user_dashboards_body(user_id))
+
+    @extend_schema(operation_id="user_dashboards_unassign", responses=s.DeletedSerializer)
+    def delete(self, request: Request, user_id: str, dashboard_id: str) -> Response:
+        """Remove the dashboard from the user's list (the dashboard itself stays)."""
+        dashboard = self._dashboard(request, user_id, dashboard_id)
+        services.dashboard_unassign(actor=request.user, user_id=user_id, dashboard=dashboard)
+        return Response({"success": True, "message": "Dashboard unassigned"})
+
+
+# --- Widget types ------------------------------------------------------------------------
+
+
+def widget_type_catalogue() -> dict[str, Any]:
+    types = [
+        {
+            "name": t.name,
+            "description": t.description,
+            "sizes": list(t.sizes),
+            "hasData": t.has_data,
+            "configSchema": t.config_schema,
+        }
+        for t in registry.all_types()
+    ]
+    return {"value": types, "count": len(types)}
+
+
+class WidgetTypeListView(AnalyticsView):
+    @extend_schema(operation_id="widget_types_list", responses=s.WidgetTypeListSerializer)
+    def get(self, request: Request) -> Response:
+        """Every registered widget type with its sizes and the JSON Schema of its config."""
+        return Response(widget_type_catalogue())
