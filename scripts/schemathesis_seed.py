@@ -71,11 +71,16 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
 # operations still run every other check). logout: the refresh token must be one this
 # server signed. metrics: dimension *names* have a pattern (3.0 has no propertyNames).
 # members: the owner's role cannot be changed (a rule about the row, not the body).
-# dashboard save: free-form JSON (definition keys, widget config) may hold no U+0000 at
-# any depth, and a widget's config schema depends on its type (GET /api/widget-types).
+# dashboard writes: free-form JSON (definition, widget config) may hold no U+0000 at any
+# depth, and a widget's config schema and sizes depend on its type (GET /api/widget-types).
+# dashboards list: $filter and $orderby are OData expressions, a grammar, not a pattern.
+# reorder: the list must name exactly the current assignments. v1 project delete: the
+# personal project stays.
 [[operations]]
 include-operation-id = [
   "auth_logout_create", "metrics_ingest", "v1_project_member_save", "v1_dashboard_save",
+  "dashboards_create", "dashboards_update", "dashboards_partial_update", "dashboards_list",
+  "user_dashboards_reorder", "v1_project_delete",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 429,

@@ -14,6 +14,7 @@ from typing import Any
 
 from dashboards import exceptions as domain
 from dashboards.api.errors import describe, family_for
+from dashboards.api.schema_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 
 # --- Tags -----------------------------------------------------------------------------
 
@@ -209,7 +210,8 @@ def error_statuses(method: str, operation: dict[str, Any], path: str) -> list[in
     writes = method not in SAFE_METHODS and not path.startswith("/api/auth/")
     if writes or re.search(r"/users/\{[^}]+\}", path):
         statuses.append(403)  # writes; another user's assignments are for staff only
-    if any(p.get("in") == "path" for p in parameters):
+    # A path id, or an id in a write's body (projectId, dashboardId, a v1 save's id).
+    if any(p.get("in") == "path" for p in parameters) or writes:
         statuses.append(404)
     if method in WRITE_METHODS and not path.startswith("/api/auth/"):
         statuses.append(409)
@@ -279,6 +281,10 @@ RESPONSE_HEADERS: dict[str, dict[str, list[str]]] = {
     "v1_projects_list": {"200": ["X-Total-Count", "Link"]},
     "v1_project_members_list": {"200": ["X-Total-Count", "Link"]},
     "v1_dashboard_load": {"200": ["ETag"]},
+    "dashboards_retrieve": {"200": ["ETag"]},
+    "dashboards_create": {"201": ["ETag", "Location"]},
+    "dashboards_update": {"200": ["ETag"]},
+    "dashboards_partial_update": {"200": ["ETag"]},
     "v1_dashboard_save": {"200": ["ETag"], "201": ["ETag", "Location"]},
     "dashboard_widget_data": {
         "200": ["ETag", "Last-Modified", "Cache-Control"],
@@ -301,6 +307,9 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
+INFERRED_STRINGS = [{"type": "string"}, {"type": "string", "pattern": "^[^/]+$"}]
+
+
 def _type_path_parameters(path: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") != "path":
@@ -308,10 +317,15 @@ def _type_path_parameters(path: str, operation: dict[str, Any]) -> None:
         known = PATH_PARAMETERS.get(parameter["name"])
         if parameter["name"] == "id" and re.match(r"^/api/(v1/)?dashboards/\{id\}", path):
             known = PATH_PARAMETERS["dashboard_id"]
-        # Only where inference gave up (a bare string); a declared type is kept.
-        if known and parameter.get("schema") == {"type": "string"}:
+        # Only where inference gave up (a bare string, or re_path's "[^/]+"); a declared
+        # type is kept.
+        if known and parameter.get("schema") in INFERRED_STRINGS:
             parameter["schema"] = dict(known)
 
+
+# drf-spectacular documents every PATCH body as partial (nothing required); these PATCH
+# views take a body of one required field.
+REQUIRED_PATCH_FIELDS = {"PatchedAssignmentUpdateRequest": ["isDefault"]}
 
 # Request bodies whose parser refuses unknown keys (dashboards/metrics.py), unlike DRF
 # serializers, which ignore them: drf-spectacular cannot know, so they are listed here.
@@ -351,6 +365,18 @@ def strip_optional_slash(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:
     return fixed
 
 
+def _add_examples(operation: dict[str, Any]) -> None:
+    operation_id = operation.get("operationId")
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None and operation_id in REQUEST_EXAMPLES:
+        body.setdefault("example", REQUEST_EXAMPLES[operation_id])
+    for status, response in operation.get("responses", {}).items():
+        example = RESPONSE_EXAMPLES.get((operation_id, status))
+        media = response.get("content", {}).get("application/json")
+        if example is not None and media is not None:
+            media.setdefault("example", example)
+
+
 def tag_for(path: str) -> str | None:
     return next((tag for pattern, tag in TAG_RULES if re.search(pattern, path)), None)
 
@@ -363,6 +389,9 @@ def family_postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     schemas.update(_error_schemas(codes))
     components.setdefault("responses", {}).update(_error_responses(codes))
     components.setdefault("headers", {}).update(HEADERS)
+    for name, fields in REQUIRED_PATCH_FIELDS.items():
+        if name in schemas:
+            schemas[name]["required"] = fields
     for name in CLOSED_REQUEST_COMPONENTS:
         if name in schemas:
             schemas[name]["additionalProperties"] = False
@@ -394,6 +423,7 @@ def family_postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                     headers = responses[status].setdefault("headers", {})
                     for name in names:
                         headers.setdefault(name, {"$ref": HEADER_REF + name})
+            _add_examples(operation)
             operation["responses"] = dict(sorted(responses.items()))
     result["tags"] = TAGS
     return result

@@ -13,7 +13,13 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from dashboards.api.fields import ObjectField, StrictCharField, StrictIntegerField, StrictUUIDField
+from dashboards.api.fields import (
+    WIDGET_INPUT_SCHEMA,
+    ObjectField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from dashboards.exceptions import ValidationFailed
 from dashboards.models import Scope
 
@@ -43,17 +49,7 @@ MAX_OFFSET = 2**31 - 1
             "widgets": {
                 "type": "array",
                 "maxItems": 100,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
-                        "type": {"type": "string"},
-                        "title": {"type": "string", "maxLength": 200},
-                        "size": {"type": "string", "enum": ["small", "medium", "large", "full"]},
-                        "config": {"type": "object", "additionalProperties": {}},
-                    },
-                    "required": ["type"],
-                },
+                "items": WIDGET_INPUT_SCHEMA,
             },
         },
         "additionalProperties": {},

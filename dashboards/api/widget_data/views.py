@@ -32,9 +32,12 @@ _POINTS = serializers.ListField(
             "timestamp": serializers.DateTimeField(help_text="ISO 8601 with a zone (Z or +hh:mm)."),
             "value": serializers.FloatField(),
             "dimensions": serializers.DictField(
-                child=serializers.CharField(max_length=metrics.MAX_DIMENSION_VALUE_LENGTH),
+                child=serializers.CharField(
+                    max_length=metrics.MAX_DIMENSION_VALUE_LENGTH, allow_blank=True
+                ),
                 required=False,
-                help_text="At most 20; names are 1-100 letters, digits or '_.:-'.",
+                allow_null=True,
+                help_text="At most 20; names are 1-100 letters, digits or '_.:-'. null = none.",
             ),
         },
     ),
