@@ -49,7 +49,7 @@ def test_swagger_ui_works_offline_and_executes_a_call_with_a_jwt(live_server, pa
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Dashboards API")
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
-    for tag in ("v1: dashboards", "v1: projects", "auth", "widget data"):
+    for tag in ("analytics: dashboards", "v1: dashboards", "v1: projects", "auth", "widget data"):
         expect(page.locator(f'.opblock-tag[data-tag="{tag}"]')).to_be_visible()
 
     page.click("button.authorize")
@@ -59,8 +59,8 @@ def test_swagger_ui_works_offline_and_executes_a_call_with_a_jwt(live_server, pa
     expect(bearer).to_contain_text("Authorized")
     page.click("button.btn-done")
 
-    operation = page.locator(".opblock").filter(
-        has=page.locator('.opblock-summary-path[data-path="/api/v1/dashboards/list"]')
+    operation = page.locator(".opblock-get").filter(
+        has=page.locator('.opblock-summary-path[data-path="/api/dashboards"]')
     )
     operation.locator(".opblock-summary").click()
     operation.locator("button.execute").click()
@@ -98,33 +98,35 @@ def test_user_logs_into_the_browsable_api_and_creates_a_dashboard(
 ):
     alice = UserFactory(username="alice")
     project = ProjectFactory(owner=alice, name="Acme Analytics")
-    save_url = f"{live_server.url}/api/v1/dashboards/{project.pk}/save"
+    list_url = f"{live_server.url}/api/dashboards"
 
-    _login(
-        page,
-        f"{live_server.url}/api-auth/login/?next=/api/v1/dashboards/{project.pk}/save",
-        "alice",
-    )
-    page.wait_for_url(save_url)
+    _login(page, f"{live_server.url}/api-auth/login/?next=/api/dashboards", "alice")
+    page.wait_for_url(list_url)
     expect(page.locator(".navbar")).to_contain_text("alice")
+    expect(page.locator(".response-info")).to_contain_text('"count": 0')
 
+    # The source's own example, in the project.
     body = {
-        "scope": "project",
-        "dashboard": {
-            "name": "Sales Overview",
-            "definition": {
-                "description": "Made in the browsable API",
-                "refreshInterval": 60,
-                "widgets": [
-                    {
-                        "id": "widget_1",
-                        "type": "revenue_chart",
-                        "title": "Monthly Revenue",
-                        "size": "large",
-                    }
-                ],
+        "name": "Executive Summary",
+        "description": "Key metrics and KPIs",
+        "type": "executive",
+        "widgets": [
+            {
+                "id": "widget_1",
+                "type": "revenue_chart",
+                "title": "Monthly Revenue",
+                "size": "large",
             },
-        },
+            {
+                "id": "widget_2",
+                "type": "active_subscriptions",
+                "title": "Active Subscriptions",
+                "size": "small",
+            },
+        ],
+        "refreshInterval": 60,
+        "projectId": str(project.pk),
+        "scope": "project",
     }
     page.click("a[name=raw-tab]")
     form = page.locator("#post-generic-content-form")
@@ -133,26 +135,40 @@ def test_user_logs_into_the_browsable_api_and_creates_a_dashboard(
     form.locator("button", has_text="POST").click()
 
     expect(page.locator(".response-info")).to_contain_text("201 Created")
-    expect(page.locator(".response-info")).to_contain_text("saved successfully")
-    dashboard = Dashboard.objects.get(name="Sales Overview")
+    expect(page.locator(".response-info")).to_contain_text('"type": "executive"')
+    dashboard = Dashboard.objects.get(name="Executive Summary")
     assert (dashboard.project_id, dashboard.owner_id, dashboard.scope) == (
         project.pk,
         alice.pk,
         "project",
     )
-    assert list(dashboard.widgets.values_list("key", "type")) == [("widget_1", "revenue_chart")]
+    assert list(dashboard.widgets.values_list("key", "type")) == [
+        ("widget_1", "revenue_chart"),
+        ("widget_2", "active_subscriptions"),
+    ]
     page.screenshot(path=str(screenshot_dir / "browsable-api.png"), full_page=False)
 
     # The same session without the CSRF token is refused, in the family's error format.
     refused = page.request.post(
-        save_url,
-        data=json.dumps({"dashboard": {"name": "No token"}}),
+        list_url,
+        data=json.dumps({"name": "No token"}),
         headers={"Content-Type": "application/json"},
     )
     assert refused.status == 403
-    assert refused.json()["code"] == "PERMISSION_DENIED"
-    assert refused.json()["status"] == "error"
+    assert refused.json()["error"]["code"] == "PERMISSION_DENIED"
     assert not Dashboard.objects.filter(name="No token").exists()
+
+    # The v1 family's raw-data form works the same way.
+    page.goto(f"{live_server.url}/api/v1/dashboards/{project.pk}/save")
+    page.click("a[name=raw-tab]")
+    form = page.locator("#post-generic-content-form")
+    form.locator("select[name=_content_type]").select_option("application/json")
+    v1_body = {"scope": "user", "dashboard": {"name": "Sales Overview", "definition": {}}}
+    form.locator("textarea[name=_content]").fill(json.dumps(v1_body))
+    form.locator("button", has_text="POST").click()
+    expect(page.locator(".response-info")).to_contain_text("201 Created")
+    expect(page.locator(".response-info")).to_contain_text('"status": "success"')
+    assert Dashboard.objects.filter(name="Sales Overview", scope="user").exists()
 
 
 def test_browsable_api_renders_errors_in_the_family_format(live_server, page):
@@ -163,7 +179,11 @@ def test_browsable_api_renders_errors_in_the_family_format(live_server, page):
     expect(info).to_contain_text("400 Bad Request")
     expect(info).to_contain_text('"code": "VALIDATION_ERROR"')
     expect(info).to_contain_text('"data": null')
-    assert alice.pk
+    page.goto(f"{live_server.url}/api/dashboards?$top=0")
+    expect(info).to_contain_text("400 Bad Request")
+    expect(info).to_contain_text('"code": "INVALID_QUERY"')
+    expect(info).to_contain_text('"error": {')
+    assert alice.is_active
 
 
 def _grant(user, *codenames: str) -> None:
@@ -215,7 +235,6 @@ def test_staff_creates_a_dashboard_with_two_widgets_in_the_admin(live_server, pa
         page.fill(f"#id_widgets-{index}-title", title)
         page.select_option(f"#id_widgets-{index}-size", size)
         page.fill(f"#id_widgets-{index}-config", config)
-    page.screenshot(path=str(screenshot_dir / "admin-dashboard-add.png"), full_page=True)
     page.click("input[name=_continue]")
 
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
@@ -231,3 +250,9 @@ def test_staff_creates_a_dashboard_with_two_widgets_in_the_admin(live_server, pa
         ("widget_2", "active_subscriptions", "small"),
     ]
     expect(page.locator(".field-links")).to_contain_text("live page")
+    expect(page.locator("#id_widgets-1-key")).to_have_value("widget_2")
+    # The change page as staff see it after saving, with the inline and the links.
+    page.click("#toggle-nav-sidebar")
+    page.set_viewport_size({"width": 1360, "height": 1500})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshot_dir / "admin-dashboard.png"), full_page=False)
