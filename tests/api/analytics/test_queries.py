@@ -87,3 +87,24 @@ def test_throttled_is_429(client_for, alice, monkeypatch):
     err = error(response, 429, "RATE_LIMITED")
     assert err["details"]["retryAfter"] > 0
     assert int(response["Retry-After"]) > 0
+
+
+def test_filter_and_orderby_through_the_endpoint(client_for, alice, bob):
+    for name in ["Regional Sales", "Marketing", "sales ops", "Finance"]:
+        DashboardFactory(owner=alice, name=name)
+    DashboardFactory(owner=bob, name="Bob's sales")  # invisible to alice: never counted
+    body = (
+        client_for(alice)
+        .get(
+            f"{API}/dashboards",
+            {
+                "$filter": "contains(name,'sales') and widgetCount eq 0",
+                "$orderby": "name desc",
+                "$top": 1,
+            },
+        )
+        .json()
+    )
+    assert body["count"] == 2
+    assert [row["name"] for row in body["value"]] == ["sales ops"]
+    assert "%24skip=1" in body["nextLink"] or "$skip=1" in body["nextLink"]
