@@ -34,7 +34,8 @@ TOKEN="$(PYTHONPATH=. $BIN/python scripts/schemathesis_seed.py "$tmp/schemathesi
 
 PORT="$($BIN/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 $BIN/gunicorn dashboards_site.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
-  --no-control-socket --access-logfile /dev/null --error-logfile "$tmp/gunicorn.log" &
+  --no-control-socket --access-logfile /dev/null --error-logfile "$tmp/gunicorn.log" \
+  >>"$tmp/gunicorn.log" 2>&1 &
 GUNI=$!
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$BASE/healthz" && break; sleep 0.1; done
