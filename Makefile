@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell e
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-pg lint format bench schema screenshots clean
+.PHONY: install run test test-pg lint format bench schema schemathesis screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Build the OpenAPI schema and validate it; any warning fails
 schema: install
 	DJANGO_ALLOW_INSECURE_KEY=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+## Fuzz every API operation from /api/schema/ against gunicorn (scripts/schemathesis.sh)
+schemathesis: install
+	BIN=$(BIN) bash scripts/schemathesis.sh
 
 bench: install
 	bash bench/run.sh

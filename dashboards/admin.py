@@ -58,6 +58,8 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "owner", "is_personal", "member_count", "dashboard_count", "created_at"]
     list_filter = ["is_personal", "created_at"]
     search_fields = ["name", "description", "owner__username"]
+    # Stable pages for the list and the dashboard form's project autocomplete.
+    ordering = ["name", "id"]
     autocomplete_fields = ["owner"]
     readonly_fields = ["id", "is_personal", "created_at", "updated_at"]
     fields = ["id", "name", "owner", "description", "metadata", "is_personal"]

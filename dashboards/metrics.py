@@ -129,6 +129,9 @@ def _check_dimensions(raw: Any) -> str | None:
             # Strings only (like Prometheus labels): grouping by a dimension then reads the
             # same on SQLite and PostgreSQL.
             return f"Dimension {key!r} must be a string."
+        if "\x00" in value:
+            # PostgreSQL's jsonb cannot store U+0000: refuse it here, not with a 500 there.
+            return f"Dimension {key!r} must not contain NUL characters."
         if len(value) > MAX_DIMENSION_VALUE_LENGTH:
             return f"Dimension {key!r} is longer than {MAX_DIMENSION_VALUE_LENGTH} characters."
     return None

@@ -231,6 +231,33 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Bodies are documented as JSON, the API's format; the form parsers are there for the
+    # browsable API's HTML forms only (a form cannot carry nested objects).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Public, like the API's own documentation pages: no login, no credentials read
+    # (an expired token must not break the docs). docs/openapi.md.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "PREPROCESSING_HOOKS": ["dashboards.api.schema.strip_optional_slash"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dashboards.api.schema.family_postprocess",
+    ],
+    # System fonts: the stock ReDoc page would fetch them from Google (no internet here).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+            }
+        },
+    },
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "displayOperationId": True,
+        "tryItOutEnabled": True,
+    },
 }
 
 LOGGING = {

@@ -1,10 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dashboards import health
+from dashboards.api.docs import OfflineRedocView
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     # v1 before the analytics family: its prefix is the longer one.
     path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
     path("api/", include("users.api.urls")),

@@ -10,6 +10,7 @@ and a change of staff status reaches reads within one access-token lifetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -45,3 +46,9 @@ class ClaimsJWTAuthentication(JWTAuthentication):
         user._state.adding = False  # it is a stored row, as far as the ORM needs to know
         user._state.db = "default"
         return user
+
+
+class ClaimsJWTScheme(SimpleJWTScheme):
+    """OpenAPI: the same bearer scheme (`jwtAuth`) as simplejwt's own authentication."""
+
+    target_class = ClaimsJWTAuthentication

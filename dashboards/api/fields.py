@@ -7,7 +7,10 @@ refuse what JSON did not say, so a wrong type is a 400 that names the field.
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from dashboards.widgets import registry
 
 
 class StrictCharField(serializers.CharField):
@@ -31,6 +34,7 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
 class ObjectField(serializers.JSONField):
     """Any JSON object, values verbatim (DictField would refuse nulls inside it)."""
 
@@ -47,3 +51,35 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+# The widget shape both families take (family 1's `widgets`, v1's `definition.widgets`).
+# Each type's `config` schema is served by GET /api/widget-types.
+WIDGET_INPUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {
+            "type": "string",
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+            "description": "Client key, e.g. widget_1; generated when omitted.",
+        },
+        "type": {"type": "string", "enum": registry.names()},
+        "title": {"type": "string", "maxLength": 200},
+        "size": {"type": "string", "enum": list(registry.SIZES)},
+        "config": {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "Validated by the type's JSON Schema (GET /api/widget-types).",
+        },
+    },
+    "required": ["type"],
+}
+
+
+@extend_schema_field({"type": "array", "maxItems": 100, "items": WIDGET_INPUT_SCHEMA})
+class WidgetListField(serializers.ListField):
+    """A list of widget objects; their rules are the services' and the registry's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.JSONField())
+        super().__init__(**kwargs)

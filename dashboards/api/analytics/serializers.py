@@ -14,6 +14,7 @@ from dashboards.api.fields import (
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
+    WidgetListField,
 )
 from dashboards.models import Scope
 
@@ -38,7 +39,7 @@ class DashboardWriteSerializer(serializers.Serializer):
     name = StrictCharField()
     description = StrictCharField(required=False, allow_blank=True)
     type = StrictCharField(required=False, help_text="Lowercase slug; default custom.")
-    widgets = serializers.ListField(child=serializers.JSONField(), required=False)
+    widgets = WidgetListField(required=False)
     refreshInterval = StrictIntegerField(
         required=False, help_text="Seconds; 0 = manual refresh, else 5 to 86400."
     )

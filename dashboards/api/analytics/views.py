@@ -9,6 +9,7 @@ from `.values()` and prefetched rows, a fixed number of queries whatever the siz
 from typing import Any
 
 from django.db.models import Count, QuerySet, Window
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -29,7 +30,11 @@ LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    str,
+    # The ETags this API issues (dashboard_etag), or `*`; anything else is a 400.
+    {
+        "type": "string",
+        "pattern": r'^(\*|(W/)?"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-v[0-9]{1,9}")$',
+    },
     OpenApiParameter.HEADER,
     description="The ETag you read; if the dashboard changed since, the answer is 412.",
 )
@@ -81,6 +86,11 @@ def with_etag(response: Response, dashboard: Dashboard) -> Response:
 class AnalyticsView(GenericAPIView):
     """Base of the family: GenericAPIView so that the browsable API offers a form."""
 
+    def get_object(self) -> Any:
+        # Only DRF's OPTIONS metadata calls this (for PUT); views load their objects through
+        # selectors, with the visibility rules. Without this, OPTIONS was a 500 (no queryset).
+        raise Http404
+
 
 class DashboardCollectionView(AnalyticsView):
     serializer_class = s.DashboardWriteSerializer
@@ -90,8 +100,16 @@ class DashboardCollectionView(AnalyticsView):
         parameters=[
             OpenApiParameter("$filter", str, description="OData v4 filter (docs/odata.md)."),
             OpenApiParameter("$orderby", str, description="e.g. `createdAt desc, name`."),
-            OpenApiParameter("$top", int, description="Page size, 1 to 1000 (default 100)."),
-            OpenApiParameter("$skip", int, description="Rows to skip (default 0)."),
+            OpenApiParameter(
+                "$top",
+                {"type": "integer", "minimum": 1, "maximum": odata.MAX_TOP, "default": 100},
+                description="Page size, 1 to 1000 (default 100).",
+            ),
+            OpenApiParameter(
+                "$skip",
+                {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0},
+                description="Rows to skip (default 0).",
+            ),
         ],
         responses=s.DashboardListSerializer,
     )
@@ -215,7 +233,9 @@ class DashboardDetailView(AnalyticsView):
         return with_etag(Response(updated_body(updated)), updated)
 
     @extend_schema(
-        operation_id="dashboards_destroy", parameters=[IF_MATCH], responses=s.DeletedSerializer
+        operation_id="dashboards_destroy",
+        parameters=[IF_MATCH],
+        responses={200: s.DeletedSerializer},
     )
     def delete(self, request: Request, dashboard_id: str) -> Response:
         """Delete the dashboard with its widgets and assignments."""
@@ -335,7 +355,7 @@ class UserDashboardDetailView(AnalyticsView):
         )
         return Response(user_dashboards_body(user_id))
 
-    @extend_schema(operation_id="user_dashboards_unassign", responses=s.DeletedSerializer)
+    @extend_schema(operation_id="user_dashboards_unassign", responses={200: s.DeletedSerializer})
     def delete(self, request: Request, user_id: str, dashboard_id: str) -> Response:
         """Remove the dashboard from the user's list (the dashboard itself stays)."""
         dashboard = self._dashboard(request, user_id, dashboard_id)

@@ -10,10 +10,16 @@ Every class has a `V1…` ref_name, so its schema component never collides with 
 import uuid
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from dashboards.api.fields import ObjectField, StrictCharField, StrictIntegerField, StrictUUIDField
+from dashboards.api.fields import (
+    WIDGET_INPUT_SCHEMA,
+    ObjectField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from dashboards.exceptions import ValidationFailed
 from dashboards.models import Scope
 
@@ -26,11 +32,43 @@ MAX_OFFSET = 2**31 - 1
 # --- Input ----------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The whole dashboard document; keys other than these four are kept "
+        "verbatim. Widget configs are described by GET /api/widget-types.",
+        "properties": {
+            "description": {"type": "string", "maxLength": 2000},
+            "type": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,49}$"},
+            "refreshInterval": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 86400,
+                "description": "0 (manual refresh) or 5 to 86400 seconds.",
+            },
+            "widgets": {
+                "type": "array",
+                "maxItems": 100,
+                "items": WIDGET_INPUT_SCHEMA,
+            },
+        },
+        "additionalProperties": {},
+    }
+)
+class DocumentField(serializers.JSONField):
+    """The definition document; its shape is checked by documents.document_fields."""
+
+
+@extend_schema_field({"type": "string", "enum": ["viewer", "editor", "admin"]})
+class RoleField(StrictCharField):
+    """A role name; which roles exist is the services' rule (membership_set)."""
+
+
 class DashboardInputSerializer(serializers.Serializer):
     id = StrictUUIDField(required=False, allow_null=True, help_text="Omit to create.")
     name = StrictCharField()
     # Shape is checked by documents.document_fields, so that its messages name the key.
-    definition = serializers.JSONField(required=False, default=dict)
+    definition = DocumentField(required=False, default=dict)
     version = StrictIntegerField(
         required=False,
         allow_null=True,
@@ -69,7 +107,7 @@ class ProjectSaveSerializer(serializers.Serializer):
 
 class MemberInputSerializer(serializers.Serializer):
     user_id = StrictIntegerField()
-    role = StrictCharField(help_text="viewer, editor or admin.")
+    role = RoleField(help_text="viewer, editor or admin.")
 
     class Meta:
         ref_name = "V1MemberInput"
@@ -152,12 +190,24 @@ def saved_envelope(name: str) -> serializers.Serializer:
 
 
 SCOPE_LIST_PARAMETER = OpenApiParameter(
-    "scope", str, description="user, project or user,project (default user)."
+    "scope",
+    {"type": "string", "enum": ["user", "project", "user,project", "project,user"]},
+    description="user, project or user,project (default user).",
 )
-SCOPE_PARAMETER = OpenApiParameter("scope", str, description="user or project (default user).")
+SCOPE_PARAMETER = OpenApiParameter(
+    "scope", {"type": "string", "enum": Scope.values}, description="user or project (default user)."
+)
 PAGING_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Rows in the page: 1 to 1000 (default 100)."),
-    OpenApiParameter("offset", int, description="Rows skipped (default 0)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        description="Rows in the page: 1 to 1000 (default 100).",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+        description="Rows skipped (default 0).",
+    ),
 ]
 
 

@@ -37,6 +37,9 @@ PROJECT_FIELDS = (
 
 # Built once: two lists share one schema component.
 DASHBOARD_LIST_ENVELOPE = s.envelope("DashboardList", s.DashboardListItemSerializer(many=True))
+# A save answers 201 when it created, 200 when it updated: one body for both.
+DASHBOARD_SAVED_ENVELOPE = s.saved_envelope("DashboardSaved")
+PROJECT_SAVED_ENVELOPE = s.saved_envelope("ProjectSaved")
 
 
 def success(
@@ -182,7 +185,7 @@ class DashboardDetailView(V1View):
     @extend_schema(
         operation_id="v1_dashboard_delete",
         parameters=[s.SCOPE_PARAMETER],
-        responses=s.saved_envelope("DashboardDeleted"),
+        responses={200: s.saved_envelope("DashboardDeleted")},
     )
     def delete(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         dashboard = self._get(request, project_id, dashboard_id, with_widgets=False)
@@ -196,7 +199,10 @@ class DashboardSaveView(V1View):
 
     serializer_class = s.DashboardSaveSerializer
 
-    @extend_schema(operation_id="v1_dashboard_save", responses=s.saved_envelope("DashboardSaved"))
+    @extend_schema(
+        operation_id="v1_dashboard_save",
+        responses={200: DASHBOARD_SAVED_ENVELOPE, 201: DASHBOARD_SAVED_ENVELOPE},
+    )
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)
@@ -259,7 +265,9 @@ class ProjectDetailView(V1View):
         role = permissions.project_role(request.user, project)
         return success(project_data(project, role), "Project loaded successfully")
 
-    @extend_schema(operation_id="v1_project_delete", responses=s.saved_envelope("ProjectDeleted"))
+    @extend_schema(
+        operation_id="v1_project_delete", responses={200: s.saved_envelope("ProjectDeleted")}
+    )
     def delete(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
@@ -274,7 +282,10 @@ class ProjectSaveView(V1View):
 
     serializer_class = s.ProjectSaveSerializer
 
-    @extend_schema(operation_id="v1_project_save", responses=s.saved_envelope("ProjectSaved"))
+    @extend_schema(
+        operation_id="v1_project_save",
+        responses={200: PROJECT_SAVED_ENVELOPE, 201: PROJECT_SAVED_ENVELOPE},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -345,10 +356,12 @@ class ProjectMemberView(V1View):
     @extend_schema(
         operation_id="v1_project_member_remove",
         request=None,
-        responses=s.envelope(
-            "MemberRemoved",
-            inline_serializer(name="V1MemberRemovedId", fields={"user_id": IntegerField()}),
-        ),
+        responses={
+            200: s.envelope(
+                "MemberRemoved",
+                inline_serializer(name="V1MemberRemovedId", fields={"user_id": IntegerField()}),
+            )
+        },
     )
     def delete(self, request: Request, project_id: str, user_id: str) -> Response:
         project = selectors.project_get(

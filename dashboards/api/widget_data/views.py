@@ -22,16 +22,27 @@ from rest_framework.views import APIView
 from dashboards import metrics, selectors
 from dashboards.exceptions import WidgetNotFound
 from dashboards.widgets import data as widget_data
+from dashboards.widgets.registry import METRIC_NAME_PATTERN
 
-_POINTS = inline_serializer(
-    "MetricPointIn",
-    {
-        "metric": serializers.CharField(),
-        "timestamp": serializers.DateTimeField(help_text="ISO 8601 with a zone (Z or +hh:mm)."),
-        "value": serializers.FloatField(),
-        "dimensions": serializers.DictField(child=serializers.CharField(), required=False),
-    },
-    many=True,
+_POINTS = serializers.ListField(
+    child=inline_serializer(
+        "MetricPointIn",
+        {
+            "metric": serializers.RegexField(METRIC_NAME_PATTERN, max_length=100),
+            "timestamp": serializers.DateTimeField(help_text="ISO 8601 with a zone (Z or +hh:mm)."),
+            "value": serializers.FloatField(),
+            "dimensions": serializers.DictField(
+                child=serializers.CharField(
+                    max_length=metrics.MAX_DIMENSION_VALUE_LENGTH, allow_blank=True
+                ),
+                required=False,
+                allow_null=True,
+                help_text="At most 20; names are 1-100 letters, digits or '_.:-'. null = none.",
+            ),
+        },
+    ),
+    min_length=1,
+    max_length=metrics.MAX_POINTS,
 )
 
 

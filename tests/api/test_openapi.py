@@ -1,0 +1,229 @@
+"""The OpenAPI schema and its pages: public, per-family tags and errors, typed ids, headers,
+examples from the sources; plus the findings schemathesis made (kept fixed here)."""
+
+import re
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+from dashboards import exceptions as domain
+from dashboards.api import schema as hooks
+from dashboards.api.errors import family_for
+from dashboards.models import MetricPoint
+from tests.factories import DashboardFactory
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_schema_is_valid_openapi(schema):
+    validate_schema(schema)  # raises on any violation of the OpenAPI 3.0 JSON Schema
+
+
+def test_every_operation_has_one_known_tag(schema):
+    known = {tag["name"] for tag in schema["tags"]}
+    for path, method, operation in operations(schema):
+        assert len(operation["tags"]) == 1, (path, method)
+        assert operation["tags"][0] in known, (path, method, operation["tags"])
+    tags = {op["tags"][0] for _, _, op in operations(schema)}
+    assert {"analytics: dashboards", "v1: dashboards", "v1: projects", "auth"} <= tags
+    assert {"widget data", "analytics: user dashboards", "analytics: widget types"} <= tags
+
+
+def test_each_family_gets_its_own_error_components(schema):
+    for path, _method, operation in operations(schema):
+        prefix = "V1Error" if family_for(path) == "v1" else "Error"
+        refs = [r.get("$ref", "") for s, r in operation["responses"].items() if s >= "400"]
+        assert refs, path
+        for ref in refs:
+            if ref:
+                assert ref.startswith(f"#/components/responses/{prefix}4"), (path, ref)
+        assert "401" in operation["responses"], path
+
+
+def test_error_components_carry_the_codes_of_their_status(schema):
+    schemas = schema["components"]["schemas"]
+    code_404 = schemas["Error404"]["allOf"][1]["properties"]["error"]["properties"]["code"]
+    assert {"DASHBOARD_NOT_FOUND", "USER_NOT_FOUND", "NOT_FOUND"} <= set(code_404["enum"])
+    v1_412 = schemas["V1Error412"]["allOf"][1]["properties"]
+    assert v1_412["code"]["enum"] == ["PRECONDITION_FAILED"]
+    assert v1_412["status"]["enum"] == ["conflict"]
+    code_400 = schemas["Error400"]["allOf"][1]["properties"]["error"]["properties"]["code"]
+    assert {"VALIDATION_ERROR", "INVALID_WIDGET_TYPE", "INVALID_QUERY"} <= set(code_400["enum"])
+    assert schemas["Error"]["properties"]["error"]["required"] == ["code", "message", "details"]
+    assert schemas["V1Error"]["required"] == ["data", "message", "status", "code"]
+
+
+def test_every_domain_error_code_is_documented_under_its_status():
+    codes = hooks.codes_by_status()
+    assert "DUPLICATE_DASHBOARD" in codes[409]
+    assert "PRECONDITION_FAILED" in codes[412]
+    assert codes[401] == ["NOT_AUTHENTICATED"]
+    documented = {code for found in codes.values() for code in found}
+    classes = [domain.DomainError]
+    while classes:
+        cls = classes.pop()
+        assert cls.code in documented, cls
+        classes.extend(cls.__subclasses__())
+
+
+def test_statuses_follow_the_operation(schema):
+    put = schema["paths"]["/api/dashboards/{dashboard_id}"]["put"]["responses"]
+    assert {"200", "400", "401", "403", "404", "409", "412", "413", "415", "429"} <= set(put)
+    get = schema["paths"]["/api/users/me"]["get"]["responses"]
+    assert set(get) == {"200", "401", "429"}
+    token = schema["paths"]["/api/auth/token/"]["post"]["responses"]
+    assert "403" not in token
+    assert "401" in token
+    save = schema["paths"]["/api/v1/dashboards/{project_id}/save"]["post"]["responses"]
+    assert {"200", "201", "412"} <= set(save)  # `version` in the body
+    delete = schema["paths"]["/api/dashboards/{dashboard_id}"]["delete"]["responses"]
+    assert "200" in delete
+    assert "204" not in delete
+
+
+def test_family_one_list_documents_the_odata_options(schema):
+    operation = schema["paths"]["/api/dashboards"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert set(parameters) >= {"$filter", "$orderby", "$top", "$skip"}
+    assert (parameters["$top"]["minimum"], parameters["$top"]["maximum"]) == (1, 1000)
+    assert parameters["$skip"]["minimum"] == 0
+
+
+def test_ids_in_paths_are_typed(schema):
+    for path, _method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "path":
+                continue
+            if parameter["name"] in {"dashboard_id", "project_id"}:
+                assert parameter["schema"]["format"] == "uuid", path
+            if parameter["name"] == "user_id":
+                assert parameter["schema"]["type"] == "integer", path
+
+
+def test_etag_and_conditional_headers_are_documented(schema):
+    detail = schema["paths"]["/api/dashboards/{dashboard_id}"]
+    assert "ETag" in detail["get"]["responses"]["200"]["headers"]
+    assert any(p["name"] == "If-Match" for p in detail["put"]["parameters"])
+    data = schema["paths"]["/api/dashboards/{dashboard_id}/widgets/{widget_id}/data"]["get"]
+    assert any(p["name"] == "If-None-Match" for p in data["parameters"])
+    assert "ETag" in data["responses"]["304"]["headers"]
+    created = schema["paths"]["/api/dashboards"]["post"]["responses"]["201"]["headers"]
+    assert {"ETag", "Location"} <= set(created)
+    v1_list = schema["paths"]["/api/v1/dashboards/list"]["get"]["responses"]["200"]["headers"]
+    assert {"X-Total-Count", "Link"} <= set(v1_list)
+
+
+def test_security_schemes_are_jwt_and_session(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["jwtAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["cookieAuth"]["in"] == "cookie"
+    me = schema["paths"]["/api/users/me"]["get"]
+    assert {"jwtAuth": []} in me["security"]
+    assert {"cookieAuth": []} in me["security"]
+
+
+def test_examples_come_from_the_sources(schema):
+    create = schema["paths"]["/api/dashboards"]["post"]
+    example = create["requestBody"]["content"]["application/json"]["example"]
+    assert example["name"] == "Executive Summary"
+    assert [w["id"] for w in example["widgets"]] == ["widget_1", "widget_2"]
+    save = schema["paths"]["/api/v1/dashboards/{project_id}/save"]["post"]
+    assert save["requestBody"]["content"]["application/json"]["example"]["scope"] == "user"
+
+
+def test_request_bodies_are_json_only(schema):
+    for path, _method, operation in operations(schema):
+        if "requestBody" in operation:
+            assert set(operation["requestBody"]["content"]) == {"application/json"}, path
+
+
+def test_request_strings_refuse_nul(schema):
+    name = schema["components"]["schemas"]["DashboardInputRequest"]["properties"]["name"]
+    assert re.fullmatch(name["pattern"], "Sales")
+    assert not re.fullmatch(name["pattern"], "a\x00b")
+
+
+def test_no_trailing_slash_on_family_one_paths(schema):
+    assert "/api/dashboards/{dashboard_id}/widgets/{widget_id}/data" in schema["paths"]
+    assert not any(p.endswith("/data/") or p.endswith("/metrics/") for p in schema["paths"])
+
+
+# --- The pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_schema_pages_need_no_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_schema_ignores_a_bad_token(client):
+    # An expired token in Swagger UI's storage must not lock a person out of the docs.
+    response = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION="Bearer nonsense")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Dashboards API"
+
+
+@pytest.mark.django_db
+def test_docs_pages_load_assets_from_this_host(client):
+    swagger = client.get("/api/docs/").content.decode()
+    redoc = client.get("/api/redoc/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in swagger
+    assert "/static/drf_spectacular_sidecar/redoc/" in redoc
+    for page in (swagger, redoc):
+        assert "https://" not in page
+        assert "http://" not in page
+
+
+@pytest.mark.django_db
+def test_redoc_page_keeps_the_browser_on_this_host(client):
+    policy = client.get("/api/redoc/")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
+
+
+# --- Findings of the schemathesis run, kept fixed ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_options_on_a_dashboard_is_not_a_500(client_for, alice):
+    dashboard = DashboardFactory(owner=alice)
+    client = client_for(alice)
+    for url in (f"/api/dashboards/{dashboard.pk}", f"/api/users/{alice.pk}/dashboards/order"):
+        response = client.options(url)
+        assert response.status_code == 200, url
+        assert "PUT" in response["Allow"]
+
+
+@pytest.mark.django_db
+def test_ingestion_refuses_nul_in_a_dimension(client_for, alice, project):
+    body = {
+        "points": [
+            {
+                "metric": "deals",
+                "timestamp": "2026-01-03T10:00:00Z",
+                "value": 1,
+                "dimensions": {"region": "no\x00rth"},
+            }
+        ]
+    }
+    response = client_for(alice).post(f"/api/projects/{project.pk}/metrics", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "points[0].dimensions" in response.json()["error"]["details"]
+    assert not MetricPoint.objects.exists()
