@@ -2,23 +2,10 @@
 
 from typing import Any
 
-API = "/api"
+from dashboards.api.schema_examples import EXECUTIVE_SUMMARY  # the source's own example
 
-EXECUTIVE_SUMMARY = {
-    "name": "Executive Summary",
-    "description": "Key metrics and KPIs",
-    "type": "executive",
-    "widgets": [
-        {"id": "widget_1", "type": "revenue_chart", "title": "Monthly Revenue", "size": "large"},
-        {
-            "id": "widget_2",
-            "type": "active_subscriptions",
-            "title": "Active Subscriptions",
-            "size": "small",
-        },
-    ],
-    "refreshInterval": 60,
-}
+API = "/api"
+__all__ = ["API", "EXECUTIVE_SUMMARY", "error"]
 
 
 def error(response, status: int, code: str) -> dict[str, Any]:
