@@ -102,7 +102,10 @@ def _parse_timestamp(raw: Any) -> tuple[datetime | None, str | None]:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         # A naive time would silently depend on the server's zone: refuse it.
         return None, "Include a time zone: Z or an offset such as +02:00."
-    return parsed.astimezone(UTC), None
+    try:
+        return parsed.astimezone(UTC), None
+    except OverflowError:
+        return None, "Out of range once converted to UTC."
 
 
 def _parse_value(raw: Any) -> tuple[float | None, str | None]:

@@ -31,6 +31,20 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+MAX_ID = 2**63 - 1  # a BIGINT: larger ids exist nowhere (and would overflow the driver)
+
+
+def parse_user_id(value: Any) -> int | None:
+    """A user id from a path or body, or None when it cannot name any user."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def project_list(*, user: Any) -> QuerySet[Project]:
     return permissions.visible_projects(user).select_related("owner").order_by("name", "id")
 
@@ -146,11 +160,8 @@ def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
     """A user's assigned dashboards in their order, default included."""
     from django.contrib.auth import get_user_model
 
-    try:
-        user_pk = int(user_id)
-    except (TypeError, ValueError):
-        raise UserNotFound() from None
-    if not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
+    user_pk = parse_user_id(user_id)
+    if user_pk is None or not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
         raise UserNotFound()
     return (
         UserDashboard.objects.filter(user_id=user_pk)
@@ -162,10 +173,9 @@ def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
 def assigned_dashboard(*, user_id: Any, dashboard_id: Any) -> Dashboard:
     """The dashboard of an existing assignment; not assigned (or no such id) is NotFound."""
     pk = parse_uuid(dashboard_id)
-    try:
-        user_pk = int(user_id)
-    except (TypeError, ValueError):
-        raise UserNotFound() from None
+    user_pk = parse_user_id(user_id)
+    if user_pk is None:
+        raise UserNotFound()
     assignment = (
         UserDashboard.objects.filter(user_id=user_pk, dashboard_id=pk)
         .select_related("dashboard__project")

@@ -39,6 +39,7 @@ from dashboards.models import (
     UserDashboard,
     Widget,
 )
+from dashboards.selectors import parse_user_id
 from dashboards.widgets import registry
 
 User = get_user_model()
@@ -295,10 +296,11 @@ def membership_remove(*, project: Project, actor: Any, user_id: Any) -> None:
 
 
 def _user_or_404(user_id: Any) -> Any:
-    try:
-        return User.objects.get(pk=int(user_id), is_active=True)
-    except (User.DoesNotExist, TypeError, ValueError):
-        raise UserNotFound() from None
+    pk = parse_user_id(user_id)
+    user = User.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+    if user is None:
+        raise UserNotFound()
+    return user
 
 
 # --- Dashboards -----------------------------------------------------------------------

@@ -146,6 +146,9 @@ def payload(family: str | None, status: int, code: str, message: str, details: A
             "status": "conflict" if status in CONFLICT_STATUSES else "error",
             "code": code,
         }
+    field, sep, rest = message.partition(":")
+    if sep and field in _CAMEL:
+        message = f"{_CAMEL[field]}:{rest}"
     return {"error": {"code": code, "message": message, "details": _camelize(details)}}
 
 

@@ -192,3 +192,14 @@ def test_warm_304_and_200_cost_a_fixed_number_of_queries(
         assert client.get(url(dashboard, "orders"), HTTP_IF_NONE_MATCH=etag).status_code == 304
     with django_assert_max_num_queries(3):
         assert client.get(url(dashboard, "orders")).status_code == 200
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+def test_timestamp_out_of_range_in_utc_is_400(client_for, alice, project, stamp):
+    response = client_for(alice).post(
+        f"/api/projects/{project.pk}/metrics",
+        {"points": [{"metric": "revenue", "timestamp": stamp, "value": 1}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "points[0].timestamp" in response.json()["error"]["details"]

@@ -73,6 +73,7 @@ class DashboardInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=1,
+        max_value=2**31 - 1,
         help_text="The version you edited; a newer one on the server answers 412.",
     )
 

@@ -209,3 +209,31 @@ def test_details_use_camel_case_names(client_for, alice):
     body = json.dumps({"name": "ok", "refreshInterval": 2})
     response = client_for(alice).post(f"{API}/dashboards", body, content_type="application/json")
     assert "refreshInterval" in error(response, 400, "VALIDATION_ERROR")["details"]
+
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("get", "", None),
+        ("post", "", {"dashboardId": "00000000-0000-4000-8000-000000000000"}),
+        ("delete", "/00000000-0000-4000-8000-000000000000", None),
+        ("patch", "/00000000-0000-4000-8000-000000000000", {"isDefault": True}),
+    ],
+)
+def test_out_of_range_user_id_is_user_not_found(client_for, superuser, method, suffix, body):
+    url = f"{API}/users/{HUGE}/dashboards{suffix}"
+    kwargs = {"format": "json"} if body is not None else {}
+    response = getattr(client_for(superuser), method)(url, *([body] if body else []), **kwargs)
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] in {"USER_NOT_FOUND", "DASHBOARD_NOT_FOUND"}
+
+
+def test_messages_name_fields_in_camel_case(client_for, alice):
+    response = client_for(alice).post(
+        f"{API}/dashboards", {"name": "W", "refreshInterval": 1}, format="json"
+    )
+    err = error(response, 400, "VALIDATION_ERROR")
+    assert err["message"].startswith("refreshInterval:")

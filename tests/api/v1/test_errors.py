@@ -263,3 +263,18 @@ def test_nul_in_project_metadata_is_400(client_for, charlie):
         format="json",
     )
     assert error(response, 400, "VALIDATION_ERROR").startswith("metadata: ")
+
+
+def test_version_beyond_the_column_is_400_not_412(client_for, alice, project):
+    client = client_for(alice)
+    saved = client.post(
+        f"{V1}/dashboards/{project.pk}/save",
+        {"dashboard": {"name": "V", "definition": {}}},
+        format="json",
+    ).json()["data"]
+    response = client.post(
+        f"{V1}/dashboards/{project.pk}/save",
+        {"dashboard": {"id": saved["id"], "name": "V", "definition": {}, "version": 10**30}},
+        format="json",
+    )
+    error(response, 400, "VALIDATION_ERROR")
