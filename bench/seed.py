@@ -16,10 +16,10 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from dashboards import services  # noqa: E402
 from dashboards.models import Dashboard, Widget  # noqa: E402
+from users.tokens import ClaimsRefreshToken  # noqa: E402
 
 NAMES = ["regional sales", "marketing funnel", "ops latency", "finance ledger", "hr headcount"]
 
@@ -60,7 +60,8 @@ def main() -> None:
         ]
         Widget.objects.bulk_create(widgets)
     first = Dashboard.objects.filter(owner=user).order_by("created_at", "id").first()
-    token = AccessToken.for_user(user)
+    # The token a client gets from /api/auth/token/ (with claims), valid for the whole run.
+    token = ClaimsRefreshToken.for_user(user).access_token
     token.set_exp(lifetime=timedelta(hours=2))
     print(token)
     print(first.pk)

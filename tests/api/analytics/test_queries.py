@@ -78,7 +78,8 @@ def test_skip_past_the_end_is_an_empty_page(client_for, alice):
     assert body == {"value": [], "count": 1}
 
 
-def test_throttled_is_429(client_for, alice, monkeypatch):
+def test_throttled_is_429(client_for, alice, monkeypatch, settings):
+    settings.API_THROTTLE_READS = True
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
     client = client_for(alice)
     statuses = [client.get(f"{API}/widget-types").status_code for _ in range(3)]
@@ -108,3 +109,14 @@ def test_filter_and_orderby_through_the_endpoint(client_for, alice, bob):
     assert body["count"] == 2
     assert [row["name"] for row in body["value"]] == ["sales ops"]
     assert "%24skip=1" in body["nextLink"] or "$skip=1" in body["nextLink"]
+
+
+def test_writes_are_rate_limited_per_user_even_when_reads_are_not(client_for, alice, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
+    client = client_for(alice)
+    assert [client.get(f"{API}/widget-types").status_code for _ in range(3)] == [200] * 3
+    statuses = [
+        client.post(f"{API}/dashboards", {"name": f"D{i}"}, format="json").status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]

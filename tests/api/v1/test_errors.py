@@ -71,7 +71,8 @@ def test_wrong_method_is_405(client_for, alice, method, url):
     error(getattr(client_for(alice), method)(url, {}, format="json"), 405, "METHOD_NOT_ALLOWED")
 
 
-def test_throttled_is_429(client_for, alice, monkeypatch):
+def test_throttled_is_429(client_for, alice, monkeypatch, settings):
+    settings.API_THROTTLE_READS = True
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "1/min", "anon": "1/min"})
     client = client_for(alice)
     statuses = [client.get(f"{V1}/users/me").status_code for _ in range(3)]
