@@ -3,6 +3,12 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.contrib.rest_framework_simplejwt import (
+    TokenObtainPairSerializerExtension,
+    TokenRefreshSerializerExtension,
+    TokenVerifySerializerExtension,
+)
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -82,6 +88,20 @@ class TokenVerifyOnlyView(TokenVerifyView):
     serializer_class = TokenVerifyBlacklistSerializer
 
 
+# drf-spectacular's simplejwt extensions match simplejwt's own serializers only; without
+# these the token endpoints were documented as "200: no response body".
+class TokenObtainSchema(TokenObtainPairSerializerExtension):
+    target_class = TokenObtainSerializer
+
+
+class TokenRefreshSchema(TokenRefreshSerializerExtension):
+    target_class = TokenRefreshClaimsSerializer
+
+
+class TokenVerifySchema(TokenVerifySerializerExtension):
+    target_class = TokenVerifyBlacklistSerializer
+
+
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
@@ -91,6 +111,12 @@ class LogoutView(APIView):
 
     serializer_class = LogoutSerializer
 
+    @extend_schema(
+        responses=inline_serializer(
+            "LogoutResult",
+            {"success": serializers.BooleanField(), "message": serializers.CharField()},
+        )
+    )
     def post(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
