@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from dashboards.exceptions import DomainError
+from dashboards.jsonlimits import document_problem
 from dashboards.widgets import registry
 
 MAX_DEFINITION_BYTES = 256 * 1024
@@ -46,6 +47,11 @@ def validate_refresh_interval(value: int) -> None:
 def validate_json_object(value: Any) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Must be a JSON object.")
+    # Depth first, iteratively: before anything walks it recursively (size, NUL checks,
+    # the database adapter).
+    problem = document_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 # Keys of a dashboard document that are columns, not free-form definition.

@@ -198,7 +198,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # orjson, with the body limits of dashboards/jsonlimits.py
+        "dashboards.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -238,7 +239,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Bodies are documented as JSON, the API's format; the form parsers are there for the
     # browsable API's HTML forms only (a form cannot carry nested objects).
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["dashboards.api.parsers.JSONParser"],
     # Public, like the API's own documentation pages: no login, no credentials read
     # (an expired token must not break the docs). docs/openapi.md.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

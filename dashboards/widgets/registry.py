@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from dashboards.exceptions import InvalidWidgetType, ValidationFailed
+from dashboards.jsonlimits import document_problem
 
 SIZES = ("small", "medium", "large", "full")
 METRIC_NAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
@@ -109,6 +110,9 @@ def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> Non
         ]
     if not isinstance(config, dict):
         errors[f"{prefix}config"] = ["Must be a JSON object."]
+    elif problem := document_problem(config):
+        # Checked iteratively before the schema validator walks it recursively.
+        errors[f"{prefix}config"] = [problem]
     else:
         for error in sorted(widget_type.validator.iter_errors(config), key=str):
             where = ".".join(str(p) for p in error.absolute_path)
