@@ -6,14 +6,16 @@ body can exhaust Python's stack. Then, before any view sees the data, a body may
 most 100 levels (dashboards/jsonlimits.py). Each refusal is a 400 `VALIDATION_ERROR` in the
 family's format through the exception handler.
 
-What JSON can say but a field cannot take (a NUL character, an integer past 64 bits) is
-left to the fields, so that the error names the field: serializers for typed fields,
-`jsonlimits.document_problem` for the free-form documents, the services for text.
+What JSON can say but a field cannot take (a NUL character, a number out of its range, a
+document deeper than 32 levels) is left to the fields, so that the error names the field:
+serializers for typed fields, `jsonlimits.document_problem` for the free-form documents,
+the services for text.
 
 The depth walk runs only when the raw bytes hold more than 100 `[`/`{`: fewer cannot nest
 deeper. orjson reads an integer beyond 64 bits as a float, silently losing digits (or
 refuses it as infinity); a body with a run of 19 digits is therefore read by the standard
-library, whose integers are exact, so that the field that gets one can refuse it by name.
+library, whose integers are exact: a free-form document keeps it verbatim, a typed field
+refuses it by name.
 """
 
 import json

@@ -1,6 +1,7 @@
 """Deep, huge or malformed JSON is a 400 in the family's format before any recursion: the
-parser's limits (100 levels, no NUL, no integer past 64 bits, orjson's refusals) and the
-documents' own (a definition, a widget config, project metadata: 32 levels)."""
+parser's limits (100 levels, orjson's refusals: NaN, Infinity, overflowing numbers, lone
+surrogates) and the fields' own (a definition, a widget config, project metadata: 32
+levels; NUL characters and out-of-range numbers named by field)."""
 
 import json
 
@@ -121,10 +122,7 @@ def test_what_json_cannot_hold_is_a_400_not_a_500(alice, project, raw, words):
             "refreshInterval",
             "",
         ),
-        (b'{"name": "x", "definition": {"n": -99999999999999999999}}', "definition", "64 bits"),
-        (b'{"name": "x", "definition": {"n": [18446744073709551616]}}', "definition", "64 bits"),
         (b'{"name": "x", "refreshInterval": 1' + b"0" * 400 + b"}", "refreshInterval", ""),
-        (b'{"name": "x", "definition": {"n": 1' + b"0" * 400 + b"}}", "definition", "64 bits"),
         (b'{"name": "x\\u0000y"}', "name", "null characters"),
         (b'{"name": "x", "definition": {"k\\u0000": 1}}', "definition", "null characters"),
         (b'{"name": "x", "description": "\\u0000"}', "description", "null characters"),
@@ -138,8 +136,9 @@ def test_what_a_field_cannot_take_is_a_400_naming_it(alice, raw, field, words):
     assert not Dashboard.objects.exists()
 
 
-def test_integers_within_64_bits_are_kept_exactly(alice):
-    definition = {"small": -(2**63), "large": 2**64 - 1, "float": 1e308}
+def test_integers_of_any_length_are_kept_exactly(alice):
+    # orjson alone would read the last two as floats and round them.
+    definition = {"small": -(2**63), "large": 2**64 - 1, "huge": -(10**40), "x": 1.5}
     client = bearer_client(alice)
     response = client.post(
         "/api/dashboards", {"name": "N", "definition": definition}, format="json"
