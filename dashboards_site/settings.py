@@ -7,6 +7,7 @@ DEBUG         "1"/"true" to turn on (default off)
 ALLOWED_HOSTS comma-separated (default: localhost names)
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "users.middleware.LoginLockedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,6 +139,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: counts the attempt and refuses it over a limit, before any password check.
+    "users.login_limits.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins per (account, address) and per address, in a sliding window (seconds).
+LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboards/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -169,11 +180,26 @@ API_MAX_BODY_BYTES = 1024 * 1024  # SPEC: a body over 1 MiB is 413
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+# --- Client addresses behind proxies (dashboards_site/client_address.py) ---------------
+# Default: no forwarding header is trusted; the address is the socket's. Behind nginx, set
+# NUM_PROXIES=1 (or TRUSTED_PROXIES to the proxies' addresses/networks). docs/security.md.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+if NUM_PROXIES < 0 or (NUM_PROXIES and TRUSTED_PROXIES):
+    raise ImproperlyConfigured("Set NUM_PROXIES (a count >= 0) or TRUSTED_PROXIES, not both.")
+try:
+    [ipaddress.ip_network(item, strict=False) for item in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+BEHIND_PROXY = bool(NUM_PROXIES or TRUSTED_PROXIES)
+
 # --- Security (production settings pass `check --deploy`) -----------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if BEHIND_PROXY:
+    # Only a proxy of ours may say the request came over TLS (it must overwrite the header).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "3600"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
@@ -206,9 +232,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "dashboards.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "dashboards.api.throttling.AnonAddressRateThrottle",
         "dashboards.api.throttling.UserWriteRateThrottle",
     ],
+    # DRF's own reading of X-Forwarded-For, for any throttle that still uses it: the same
+    # count as ours (0: the socket's address only; None would trust any client's header).
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),

@@ -4,7 +4,8 @@ Reads (GET/HEAD/OPTIONS) build `request.user` from the access token's claims (id
 is_staff, is_superuser), which are written at login and re-read from the database at every
 refresh. Writes look the user up, so a deleted or deactivated account can change nothing,
 and a change of staff status reaches reads within one access-token lifetime
-(docs/authentication.md).
+(docs/authentication.md). Every token is checked against the user's revocation facts
+(users/revocation.py): one cache round trip, the database when the cache cannot answer.
 """
 
 from typing import Any
@@ -18,6 +19,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from users import revocation
 from users.tokens import USER_CLAIMS
 
 
@@ -28,6 +30,11 @@ class ClaimsJWTAuthentication(JWTAuthentication):
         # DRF makes a new authenticator per request, so this flag is per request.
         self.reads_only = request.method in SAFE_METHODS
         return super().authenticate(request)
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = super().get_validated_token(raw_token)
+        revocation.check(token)
+        return token
 
     def get_user(self, validated_token: Token) -> Any:
         if not self.reads_only or any(c not in validated_token for c in USER_CLAIMS):
