@@ -208,10 +208,13 @@ class DashboardAdmin(admin.ModelAdmin):
             dashboard=Dashboard.objects.get(pk=form.instance.pk) if change else None,
             project=data["project"],
             owner=data["owner"],
-            id=form.instance.pk,
             as_admin=True,
         )
+        # The admin redirects and logs with this object: make it the saved one (an inline
+        # formset clears a new parent's generated id, so the service chose the id).
+        form.instance.pk = saved.pk
         form.instance.version = saved.version
+        form.instance.created_at = saved.created_at
         form.instance.updated_at = saved.updated_at
         for formset in formsets:
             _describe_changes(formset)
