@@ -1,9 +1,10 @@
-"""The shape of JSON the service accepts, written once (SPEC, "Bad input"; docs/security.md).
+"""Checks of the shape of JSON the service accepts (SPEC, "Bad input"; docs/security.md).
 
-A request body nests at most `MAX_BODY_DEPTH` levels of arrays and objects; a document a
-dashboard keeps (its `definition`, a widget's `config`, a project's `metadata`) at most
-`MAX_DOCUMENT_DEPTH` of its own, so that anything that can be saved still fits, with room
-to spare, inside any body that carries it (a v1 save, an import, an export).
+The limits are in dashboards/limits.py: a request body nests at most `MAX_BODY_DEPTH`
+levels of arrays and objects; a document a dashboard keeps (its `definition`, a widget's
+`config`, a project's `metadata`) at most `MAX_DOCUMENT_DEPTH` of its own, so that
+anything that can be saved still fits, with room to spare, inside any body that carries
+it (a v1 save, an import, an export).
 
 Everything here walks values with an explicit stack, never with recursion: a value deep
 enough to exhaust Python's stack must be refused, not crash the check that refuses it.
@@ -11,8 +12,9 @@ enough to exhaust Python's stack must be refused, not crash the check that refus
 
 from typing import Any
 
-MAX_BODY_DEPTH = 100
-MAX_DOCUMENT_DEPTH = 32
+from dashboards.limits import MAX_BODY_DEPTH, MAX_DOCUMENT_DEPTH
+
+__all__ = ["MAX_BODY_DEPTH", "MAX_DOCUMENT_DEPTH", "document_problem", "nesting_depth"]
 
 
 def nesting_depth(value: Any, *, stop_above: int | None = None) -> int:
