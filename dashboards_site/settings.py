@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,10 +32,14 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
+# True when the repository's key stands in for SECRET_KEY: development (DEBUG on), tests,
+# and management commands with DJANGO_ALLOW_INSECURE_KEY=1. With DEBUG off the WSGI/ASGI
+# application refuses to start with it (dashboards_site/serving.py): anyone can read this
+# key here and sign a token for a made-up superuser.
+INSECURE_KEY = not SECRET_KEY
+if INSECURE_KEY:
     if not DEBUG and not env_bool("DJANGO_ALLOW_INSECURE_KEY"):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Only for local development and tests: never used with DEBUG off in production.
     SECRET_KEY = "dev-insecure-key-only-for-local-use-0123456789-abcdefghijklmnop"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
@@ -48,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -59,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dashboards_site.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboards.api.middleware.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,15 +167,16 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed and compressed after `collectstatic`, plain names before it (README).
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env_bool("DJANGO_PLAIN_STATIC")
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "dashboards_site.storage.StaticStorage"
         )
     },
 }
@@ -205,6 +213,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every HTML page: scripts and styles from this host only (or with the request's nonce), no
+# inline script anywhere; per-view additions in dashboards/api/docs.py (ReDoc). Non-HTML
+# responses get "default-src 'none'" (dashboards_site/csp.py). docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "worker-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 SILENCED_SYSTEM_CHECKS = [
     # TLS is terminated by the reverse proxy in front of gunicorn; it does the redirect.
     "security.W008",

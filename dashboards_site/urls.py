@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from dashboards import health
-from dashboards.api.docs import OfflineRedocView
+from dashboards.api.docs import OfflineRedocView, SwaggerView, redoc_bundle
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -26,8 +26,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     # v1 before the analytics family: its prefix is the longer one.
     path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
     path("api/", include("users.api.urls")),
@@ -36,5 +37,6 @@ urlpatterns = [
     path("", include("dashboards.web.urls")),
 ]
 
+handler400 = "dashboards.api.handlers.bad_request"
 handler404 = "dashboards.api.handlers.not_found"
 handler500 = "dashboards.api.handlers.server_error"
