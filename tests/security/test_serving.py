@@ -249,3 +249,13 @@ def test_every_response_carries_a_policy(client, alice):
     assert "frame-ancestors 'none'" in policy
     api = client.get("/api/dashboards", HTTP_ACCEPT="application/json")
     assert api["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.django_db
+def test_the_pages_log_out_button_ends_the_session(client, alice):
+    # The API's logout shared the name "logout" and won reverse(): the button posted there.
+    client.force_login(alice)
+    page = client.get("/dashboards/").content.decode()
+    assert '<form method="post" action="/accounts/logout/">' in page
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/dashboards/").status_code == 302  # to the login page
