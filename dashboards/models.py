@@ -24,6 +24,7 @@ from dashboards.limits import (
     DEFAULT_SIZE,
     DESCRIPTION_MAX_LENGTH,
     MAX_DEFINITION_BYTES,
+    MAX_METADATA_BYTES,
     MAX_REFRESH_INTERVAL,
     MAX_WIDGETS,  # noqa: F401 - re-exported for the admin and services
     MIN_REFRESH_INTERVAL,
@@ -123,6 +124,15 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if isinstance(self.metadata, dict):
+            size = len(json.dumps(self.metadata, separators=(",", ":")).encode())
+            if size > MAX_METADATA_BYTES:
+                limit = MAX_METADATA_BYTES
+                raise ValidationError(
+                    {"metadata": f"The metadata is {size} bytes; the limit is {limit}."}
+                )
 
 
 class ProjectMembership(models.Model):

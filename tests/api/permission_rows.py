@@ -92,7 +92,28 @@ STAFF_MANAGES_VIEWERS = {"staff": frozenset({"D_shared", "D_out", "OP"})}
 
 SHARED = "{D_shared}"
 PRIVATE = "{D_private}"
-NEW_DASHBOARD = {"name": "Matrix new", "projectId": "{P}"}
+# Bodies with every kind of field, so that tests/api/test_bad_input_corpus.py (which takes
+# its templates from these rows) reaches each one.
+WIDGET = {"id": "w9", "type": "text", "title": "T", "size": "small", "config": {"markdown": "x"}}
+NEW_DASHBOARD = {
+    "name": "Matrix new",
+    "description": "d",
+    "type": "custom",
+    "refreshInterval": 60,
+    "definition": {"theme": "dark"},
+    "widgets": [WIDGET],
+    "projectId": "{P}",
+    "scope": "project",
+}
+REPLACEMENT = {
+    "name": "Renamed",
+    "description": "d",
+    "type": "sales",
+    "refreshInterval": 0,
+    "definition": {"theme": "dark", "layout": [[1, 2]]},
+    "widgets": [WIDGET],
+}
+V1_DOCUMENT = {"theme": "dark", "description": "d", "refreshInterval": 60, "widgets": [WIDGET]}
 
 ROUTES: dict[str, list[Row]] = {
     # --- Family 1 ----------------------------------------------------------------------
@@ -104,9 +125,9 @@ ROUTES: dict[str, list[Row]] = {
     "analytics:dashboard-detail": [
         row("get", f"/api/dashboards/{SHARED}", SEE_SHARED),
         row("get", f"/api/dashboards/{PRIVATE}", SEE_PRIVATE),
-        row("put", f"/api/dashboards/{SHARED}", CHANGE_SHARED, {"name": "Renamed"}),
+        row("put", f"/api/dashboards/{SHARED}", CHANGE_SHARED, REPLACEMENT),
         row("put", f"/api/dashboards/{PRIVATE}", CHANGE_PRIVATE, {"name": "Renamed"}),
-        row("patch", f"/api/dashboards/{SHARED}", CHANGE_SHARED, {"description": "x"}),
+        row("patch", f"/api/dashboards/{SHARED}", CHANGE_SHARED, {"definition": {"a": None}}),
         row("patch", f"/api/dashboards/{PRIVATE}", CHANGE_PRIVATE, {"description": "x"}),
         row("delete", f"/api/dashboards/{SHARED}", DELETE_SHARED),
         row("delete", f"/api/dashboards/{PRIVATE}", CHANGE_PRIVATE),
@@ -182,7 +203,16 @@ ROUTES: dict[str, list[Row]] = {
             "post",
             "/api/projects/{P}/metrics",
             CHANGE_SHARED,
-            {"points": [{"metric": "m", "timestamp": "2026-01-03T10:00:00Z", "value": 1}]},
+            {
+                "points": [
+                    {
+                        "metric": "m",
+                        "timestamp": "2026-01-03T10:00:00Z",
+                        "value": 1.5,
+                        "dimensions": {"region": "eu"},
+                    }
+                ]
+            },
         ),
     ],
     # --- Authentication ----------------------------------------------------------------
@@ -214,7 +244,7 @@ ROUTES: dict[str, list[Row]] = {
             "post",
             "/api/v1/dashboards/{P}/save",
             "401 201 403 201 201 404 404 404 201",
-            {"scope": "project", "dashboard": {"name": "Matrix new", "definition": {}}},
+            {"scope": "project", "dashboard": {"name": "Matrix new", "definition": V1_DOCUMENT}},
             label="create",
         ),
         row(
@@ -239,7 +269,7 @@ ROUTES: dict[str, list[Row]] = {
             "post",
             "/api/v1/projects/save",
             "401 201 201 201 201 201 201 201 201",
-            {"project": {"name": "Matrix fresh"}},
+            {"project": {"name": "Matrix fresh", "description": "d", "metadata": {"k": [1]}}},
             label="create",
         ),
         row(

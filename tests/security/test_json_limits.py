@@ -275,3 +275,12 @@ def test_the_deepest_savable_dashboard_fits_in_a_v1_save_body(alice, project):
         f"/api/v1/dashboards/{project.pk}/save", body, format="json"
     )
     assert response.status_code == 201, response.content
+
+
+def test_project_metadata_is_at_most_64_kib(alice):
+    client = bearer_client(alice)
+    body = {"project": {"name": "Big", "metadata": {"blob": "x" * (64 * 1024)}}}
+    refused = client.post("/api/v1/projects/save", body, format="json")
+    assert "metadata" in assert_v1_error(refused)["message"]
+    body["project"]["metadata"] = {"blob": "x" * (60 * 1024)}
+    assert client.post("/api/v1/projects/save", body, format="json").status_code == 201
