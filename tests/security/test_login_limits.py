@@ -191,3 +191,18 @@ def test_concurrent_guesses_cannot_all_slip_under_the_limit(settings):
         thread.join()
     assert statuses.count(401) <= settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS
     assert statuses.count(401) + statuses.count(429) == 20
+
+
+@pytest.mark.parametrize("path", HTML_LOGINS)
+def test_successful_html_logins_are_not_failures(settings, victim, path):
+    here = address()
+    limit = settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS
+    for _ in range(limit + 2):
+        assert html_login(path, "victim", PASSWORD, here).status_code == 302
+    assert not LoginFailure.objects.exists()
+    for _ in range(limit - 1):
+        html_login(path, "victim", "wrong", here)
+    assert html_login(path, "victim", PASSWORD, here).status_code == 302
+    for _ in range(limit - 1):
+        html_login(path, "victim", "wrong", here)
+    assert html_login(path, "victim", PASSWORD, here).status_code == 302
