@@ -18,6 +18,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
@@ -31,8 +32,10 @@ from users.models import RevokedToken
 logger = logging.getLogger(__name__)
 
 # An entry outlives no change (writers replace it); the TTL only bounds how long an entry
-# that a failed cache write could not replace may linger.
+# that a failed cache write could not replace may linger. A process-local cache (no
+# REDIS_URL) is not told of changes made in other processes: its entries live briefly.
 ENTRY_SECONDS = 300
+LOCAL_ENTRY_SECONDS = 30
 GONE = float("inf")  # the user no longer exists: every token is refused
 
 Facts = tuple[float | None, frozenset[str]]
@@ -40,6 +43,11 @@ Facts = tuple[float | None, frozenset[str]]
 
 def _key(user_id: Any) -> str:
     return f"auth:revocation:{user_id}"
+
+
+def _entry_seconds() -> int:
+    backend = settings.CACHES["default"]["BACKEND"]
+    return LOCAL_ENTRY_SECONDS if backend.endswith("LocMemCache") else ENTRY_SECONDS
 
 
 def _timestamp(moment: datetime | None) -> float | None:
@@ -79,7 +87,7 @@ def facts_for(user_id: Any) -> Facts:
         return cached
     facts = facts_from_database(user_id)
     try:
-        cache.add(key, facts, ENTRY_SECONDS)
+        cache.add(key, facts, _entry_seconds())
     except Exception:
         logger.warning("revocation cache fill failed", exc_info=True)
     return facts
@@ -88,7 +96,7 @@ def facts_for(user_id: Any) -> Facts:
 def publish(user_id: Any) -> None:
     """Put the database's current facts in the cache (after a change)."""
     try:
-        cache.set(_key(user_id), facts_from_database(user_id), ENTRY_SECONDS)
+        cache.set(_key(user_id), facts_from_database(user_id), _entry_seconds())
     except Exception:
         # Entries are short-lived; a reader that misses goes to the database.
         logger.warning("revocation cache write failed", exc_info=True)
