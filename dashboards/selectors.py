@@ -24,8 +24,16 @@ from dashboards.exceptions import (
     PermissionDenied,
     ProjectNotFound,
     UserNotFound,
+    VersionNotFound,
 )
-from dashboards.models import Dashboard, Project, ProjectMembership, UserDashboard, Widget
+from dashboards.models import (
+    Dashboard,
+    DashboardVersion,
+    Project,
+    ProjectMembership,
+    UserDashboard,
+    Widget,
+)
 
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
@@ -198,3 +206,47 @@ def assigned_dashboard(*, actor: Any, user_id: Any, dashboard_id: Any) -> Dashbo
     if assignment is None:
         raise DashboardNotFound("This dashboard is not assigned to this user.")
     return assignment.dashboard
+
+
+# --- History ------------------------------------------------------------------------------
+
+VERSION_LIST_FIELDS = ("number", "created_at", "author_id", "message", "restored_from")
+
+
+def version_list(*, dashboard: Dashboard) -> QuerySet[DashboardVersion]:
+    """The versions of a dashboard the caller was allowed to see (`dashboard_get`), newest
+    first, without their documents: one index range scan on (dashboard, number)."""
+    return DashboardVersion.objects.filter(dashboard=dashboard).order_by("-number")
+
+
+MAX_VERSION_NUMBER = 2**31 - 1  # the column is a PositiveIntegerField
+
+
+def parse_version_number(value: Any) -> int | None:
+    """A version number from a path or query, or None when it cannot name one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()):
+            return None
+        value = text
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_VERSION_NUMBER else None
+
+
+def version_get(*, dashboard: Dashboard, number: Any) -> DashboardVersion:
+    """One version (with its document) of a dashboard the caller was allowed to see
+    (`dashboard_get`); a number that names none is VersionNotFound."""
+    parsed = parse_version_number(number)
+    version = (
+        DashboardVersion.objects.filter(dashboard=dashboard, number=parsed).first()
+        if parsed is not None
+        else None
+    )
+    if version is None:
+        raise VersionNotFound()
+    return version
