@@ -61,14 +61,15 @@ def value_diff(path: str, a: Any, b: Any) -> Patch:
         here, x, y = stack.pop()
         children = []
         if isinstance(x, dict) and isinstance(y, dict):
-            for key in x:
+            # Keys in sorted order: the same patch whatever order a database keeps them in.
+            for key in sorted(x):
                 if key not in y:
                     ops.append({"op": "remove", "path": here + pointer(key)})
-            for key, value in y.items():
+            for key in sorted(y):
                 if key not in x:
-                    ops.append({"op": "add", "path": here + pointer(key), "value": value})
+                    ops.append({"op": "add", "path": here + pointer(key), "value": y[key]})
                 else:
-                    children.append((here + pointer(key), x[key], value))
+                    children.append((here + pointer(key), x[key], y[key]))
         elif isinstance(x, list) and isinstance(y, list):
             common = min(len(x), len(y))
             children = [(here + pointer(i), x[i], y[i]) for i in range(common)]
@@ -167,7 +168,7 @@ def widgets_diff(path: str, a: list[dict], b: list[dict]) -> tuple[Patch, dict[s
 
 def document_diff(a: dict[str, Any], b: dict[str, Any]) -> tuple[Patch, dict[str, list[str]]]:
     """The patch turning document `a` into `b`, and its summary: `fields` (top-level keys
-    other than widgets that changed, in document order), `widgetsAdded`, `widgetsRemoved`,
+    other than widgets that changed, sorted), `widgetsAdded`, `widgetsRemoved`,
     `widgetsChanged` (content), `widgetsMoved` (order)."""
     ops: Patch = []
     fields: list[str] = []
@@ -198,4 +199,5 @@ def document_diff(a: dict[str, Any], b: dict[str, Any]) -> tuple[Patch, dict[str
 
 
 def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> Iterable[str]:
-    return [*a, *(key for key in b if key not in a)]
+    # Sorted, like value_diff: PostgreSQL's jsonb does not keep the order keys came in.
+    return sorted(a.keys() | b.keys())

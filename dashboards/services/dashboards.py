@@ -347,6 +347,7 @@ def dashboard_upsert(
     spec: DashboardSpec,
     id: Any = None,
     expected_version: int | None = None,
+    message: Any = "",
 ) -> tuple[Dashboard, bool]:
     """Save a whole dashboard by id (v1 save); returns (dashboard, created).
 
@@ -356,19 +357,23 @@ def dashboard_upsert(
     Any other existing id (hidden, or in another project) is DashboardNotFound.
     """
     if id is None:
-        return dashboard_save(actor=user, spec=spec, project=project), True
+        return dashboard_save(actor=user, spec=spec, project=project, message=message), True
     pk = uuid_or_invalid(id, "id")
     # Read the row first, then decide: checking visibility and existence as two steps
     # would answer 404 to a request that raced with the create of the same id.
     existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
     if existing is None:
         # A concurrent create of the same id makes this a Conflict (primary key mapping).
-        return dashboard_save(actor=user, spec=spec, project=project, id=pk), True
+        return dashboard_save(actor=user, spec=spec, project=project, id=pk, message=message), True
     # 404 not 403: hidden, or in another project, looks exactly like missing.
     if existing.project_id != project.pk or not permissions.can_view_dashboard(user, existing):
         raise DashboardNotFound()
     updated = dashboard_save(
-        actor=user, spec=spec, dashboard=existing, expected_version=expected_version
+        actor=user,
+        spec=spec,
+        dashboard=existing,
+        expected_version=expected_version,
+        message=message,
     )
     return updated, False
 

@@ -158,7 +158,10 @@ class DashboardCollectionView(AnalyticsView):
         """Create a dashboard (in your personal project unless `projectId` is given)."""
         spec = DashboardSpec.from_document(request.data, required=["name"])
         dashboard = services.dashboard_save(
-            actor=request.user, spec=spec, project=body_project(request)
+            actor=request.user,
+            spec=spec,
+            project=body_project(request),
+            message=request.data.get("message"),
         )
         location = reverse("analytics:dashboard-detail", args=[dashboard.pk])
         response = Response(
@@ -219,6 +222,7 @@ class DashboardDetailView(AnalyticsView):
             dashboard=dashboard,
             project=body_project(request),
             expected_version=expected,
+            message=request.data.get("message"),
         )
         return with_etag(Response(updated_body(updated)), updated)
 
