@@ -322,14 +322,21 @@ def spec_from_fields(**fields: Any) -> DashboardSpec:
 
 
 def dashboard_create(
-    *, user: Any, project: Project | None = None, id: Any = None, **fields: Any
+    *, user: Any, project: Project | None = None, id: Any = None, message: Any = "", **fields: Any
 ) -> Dashboard:
     """Create a dashboard from keyword fields (in the user's personal project by default)."""
-    return dashboard_save(actor=user, spec=spec_from_fields(**fields), project=project, id=id)
+    return dashboard_save(
+        actor=user, spec=spec_from_fields(**fields), project=project, id=id, message=message
+    )
 
 
 def dashboard_update(
-    *, dashboard: Dashboard, user: Any, expected_version: int | None = None, **fields: Any
+    *,
+    dashboard: Dashboard,
+    user: Any,
+    expected_version: int | None = None,
+    message: Any = "",
+    **fields: Any,
 ) -> Dashboard:
     """Change the keyword fields given; `widgets`, when given, replaces the whole list."""
     return dashboard_save(
@@ -337,6 +344,7 @@ def dashboard_update(
         spec=spec_from_fields(**fields),
         dashboard=dashboard,
         expected_version=expected_version,
+        message=message,
     )
 
 

@@ -121,7 +121,7 @@ def version_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def version_data(version: DashboardVersion) -> dict[str, Any]:
     row = {field: getattr(version, field) for field in VERSION_LIST_FIELDS}
-    return {**version_row(row), "dashboard": documents.v1dashboard_from_path(version.document)}
+    return {**version_row(row), "dashboard": documents.v1_dashboard(version.document)}
 
 
 def v1_diff(summary: dict[str, list[str]], patch: list[dict[str, Any]]) -> dict[str, Any]:
