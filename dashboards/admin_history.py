@@ -50,11 +50,8 @@ def history_context(request: HttpRequest, dashboard: Dashboard, *, may_restore: 
     versions = selectors.version_list(dashboard=dashboard).select_related("author")
     page = Paginator(versions, VERSIONS_PER_PAGE).get_page(request.GET.get(PAGE_VAR))
     rows = list(page.object_list)
-    before_page = (
-        versions.filter(number__lt=rows[-1].number).first()
-        if rows and rows[-1].number > 1
-        else None
-    )
+    # Asked even when the page ends at version 1, so the page costs the same every time.
+    before_page = versions.filter(number__lt=rows[-1].number).first() if rows else None
     older = [*rows[1:], before_page]
     return {
         "versions": [_change(v, p) for v, p in zip(rows, older, strict=True)],

@@ -1,9 +1,10 @@
 """What the export and import commands share: the project, the user they act as, progress."""
 
+import sys
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dashboards.files import is_uuid
@@ -44,10 +45,13 @@ def project_and_user(options: dict[str, Any]) -> tuple[Project, Any]:
     return project, user
 
 
-def progress_bar(total: int, options: dict[str, Any], description: str) -> tqdm:
+def progress_bar(command: BaseCommand, total: int, options: dict[str, Any], what: str) -> tqdm:
+    """A bar on the command's stderr (the raw stream: Django's wrapper would end every
+    redraw with a newline)."""
     return tqdm(
         total=total,
-        desc=description,
+        desc=what,
         unit="dashboard",
+        file=getattr(command.stderr, "_out", sys.stderr),
         disable=total < PROGRESS_FROM and not options.get("progress"),
     )

@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         project, user = project_and_user(options)
         total = permissions.visible_dashboards(user).filter(project=project).count()
-        bar = progress_bar(total, options, "Exporting")
+        bar = progress_bar(self, total, options, "Exporting")
 
         def counted() -> Any:
             for document in selectors.project_export_documents(user=user, project=project):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 bar.update(1)
 
         with bar:
-            report = write_directory(options["out"], counted())
+            report = write_directory(Path(options["out"]), counted())
         exported = len(report.written) + len(report.unchanged)
         self.stdout.write(
             f"Exported {exported} dashboards of project '{project.name}' ({project.pk}) as "

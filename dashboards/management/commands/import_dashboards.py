@@ -44,10 +44,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         project, user = project_and_user(options)
         try:
-            schema_version, documents, sources = read_directory(options["directory"])
+            schema_version, documents, sources = read_directory(Path(options["directory"]))
         except FileError as error:
             raise CommandError(str(error)) from None
-        bar = progress_bar(len(documents), options, "Importing")
+        bar = progress_bar(self, len(documents), options, "Importing")
         try:
             with bar:
                 result = services.dashboards_import(

@@ -323,3 +323,22 @@ def test_duplicating_into_a_project_the_caller_cannot_see_is_404(
         f"{API}/dashboards/{shared.pk}/duplicate", body, format="json"
     )
     error(response, 404, "PROJECT_NOT_FOUND")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_project_export_outside_a_transaction_reads_one_snapshot_and_ends_it(
+    client_for, alice, project
+):
+    # As in production (no test transaction around the request): on PostgreSQL the export
+    # runs in its own read-only transaction, which ends with the stream, read or not.
+    _bulk_dashboards(project, alice, 1500)
+    client = client_for(alice)
+    whole = client.get(f"{API}/projects/{project.pk}/export")
+    assert len(json.loads(b"".join(whole.streaming_content))["dashboards"]) == 1500
+    assert not connection.in_atomic_block
+    partial = client.get(f"{API}/projects/{project.pk}/export")
+    next(iter(partial.streaming_content))
+    partial.close()
+    assert not connection.in_atomic_block
+    # The connection is usable afterwards (no transaction left open or aborted).
+    assert Dashboard.objects.filter(project=project).count() == 1500
