@@ -69,8 +69,10 @@ WIDGET_INPUT_SCHEMA = {
         "size": {"type": "string", "enum": list(SIZES)},
         "config": {
             "type": "object",
+            "nullable": True,
             "additionalProperties": {},
-            "description": "Validated by the type's JSON Schema (GET /api/widget-types).",
+            "description": "Validated by the type's JSON Schema (GET /api/widget-types); "
+            "null or absent is {}.",
         },
     },
     "required": ["type"],

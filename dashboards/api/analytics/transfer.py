@@ -30,7 +30,7 @@ from dashboards.api.transfer import (
     message_field,
     streamed_export,
 )
-from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS
+from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS, NAME_MAX_LENGTH
 from dashboards.models import Scope
 from dashboards.services.transfer import ON_CONFLICT, ImportResult
 from dashboards.specs import export_document
@@ -121,12 +121,23 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    name = StrictCharField(required=False, help_text='Default: "Copy of <name>", then (2)...')
+    # null (what the browsable API's form shows) means the default, like absent.
+    name = StrictCharField(
+        required=False,
+        allow_null=True,
+        initial=None,
+        max_length=NAME_MAX_LENGTH,
+        help_text='Default: "Copy of <name>", then "Copy of <name> (2)", ...',
+    )
     projectId = StrictUUIDField(
         required=False, allow_null=True, help_text="Default: the source's project."
     )
     scope = serializers.ChoiceField(
-        choices=Scope.values, required=False, help_text="Default: the source's scope."
+        choices=Scope.values,
+        required=False,
+        allow_null=True,
+        initial=None,
+        help_text="Default: the source's scope.",
     )
     message = message_field()
 

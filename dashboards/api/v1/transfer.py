@@ -26,7 +26,7 @@ from dashboards.api.transfer import (
 from dashboards.api.v1 import serializers as s
 from dashboards.api.v1.history import dashboard_from_path
 from dashboards.api.v1.views import V1View, success
-from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS
+from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS, NAME_MAX_LENGTH
 from dashboards.models import Scope
 from dashboards.services.transfer import ON_CONFLICT, ImportResult
 
@@ -95,12 +95,23 @@ ImportResultSerializer = inline_serializer(
 
 
 class DuplicateSerializer(serializers.Serializer):
-    name = StrictCharField(required=False, help_text='Default: "Copy of <name>", then (2)...')
+    # null (what the browsable API's form shows) means the default, like absent.
+    name = StrictCharField(
+        required=False,
+        allow_null=True,
+        initial=None,
+        max_length=NAME_MAX_LENGTH,
+        help_text='Default: "Copy of <name>", then "Copy of <name> (2)", ...',
+    )
     project_id = StrictUUIDField(
         required=False, allow_null=True, help_text="Default: the source's project."
     )
     scope = serializers.ChoiceField(
-        choices=Scope.values, required=False, help_text="The copy's scope; default the source's."
+        choices=Scope.values,
+        required=False,
+        allow_null=True,
+        initial=None,
+        help_text="The copy's scope; default the source's.",
     )
     message = message_field()
 
