@@ -10,10 +10,12 @@ and a diff in the same dialect.
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dashboards.models import Dashboard, Widget
 from dashboards.specs import DOCUMENT_FIELDS, DashboardSpec, dashboard_document, invalid_field
+
+if TYPE_CHECKING:  # no model import at run time: the schema examples use this module
+    from dashboards.models import Dashboard, Widget
 
 # Document keys that v1 carries inside `definition`; name and scope travel beside it.
 V1_DEFINITION_KEYS = tuple(key for key in DOCUMENT_FIELDS if key not in {"name", "scope"})
@@ -21,7 +23,7 @@ V1_COLUMN_KEYS = tuple(key for key in V1_DEFINITION_KEYS if key != "definition")
 _BESIDE = ("name",)  # keys a client might put in the definition by mistake
 
 
-def v1_definition(dashboard: Dashboard, widgets: Iterable[Widget]) -> dict[str, Any]:
+def v1_definition(dashboard: "Dashboard", widgets: Iterable["Widget"]) -> dict[str, Any]:
     """The stored extra keys verbatim, plus the keys that live in columns and rows."""
     return _definition(dashboard_document(dashboard, widgets))
 

@@ -61,8 +61,9 @@ WIDGET_INPUT_SCHEMA = {
     "properties": {
         "id": {
             "type": "string",
+            "nullable": True,
             "pattern": WIDGET_KEY_PATTERN,
-            "description": "Client key, e.g. widget_1; generated when omitted.",
+            "description": "Client key, e.g. widget_1; generated when omitted or null.",
         },
         "type": {"type": "string", "enum": registry.names()},
         "title": {"type": "string", "maxLength": WIDGET_TITLE_MAX_LENGTH},

@@ -7,6 +7,7 @@ UUIDs and keep every other field name and value as the sources write them.
 from typing import Any
 
 from dashboards.diff import document_diff
+from dashboards.documents import v1_field, v1_pointer
 
 DASHBOARD_ID = "3f2c8a4e-9b1d-4c6e-8f0a-1b2c3d4e5f60"
 OTHER_DASHBOARD_ID = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -56,6 +57,14 @@ VERSION_1 = _document(EXECUTIVE_SUMMARY)
 VERSION_2 = _document(EXECUTIVE_SUMMARY_UPDATED)
 # The real diff of the two (computed, so the example cannot drift from the code).
 PATCH, SUMMARY = document_diff(VERSION_1, VERSION_2)
+V1_PATCH = [{**op, "path": v1_pointer(op["path"])} for op in PATCH]
+V1_SUMMARY = {
+    "fields": [v1_field(field) for field in SUMMARY["fields"]],
+    "widgets_added": SUMMARY["widgetsAdded"],
+    "widgets_removed": SUMMARY["widgetsRemoved"],
+    "widgets_changed": SUMMARY["widgetsChanged"],
+    "widgets_moved": SUMMARY["widgetsMoved"],
+}
 V1_VERSION_1 = {
     "id": DASHBOARD_ID,
     "name": VERSION_1["name"],
@@ -233,6 +242,11 @@ RESPONSE_EXAMPLES: dict[tuple[str, str], Any] = {
             "dashboard": V1_VERSION_1,
         },
         "message": "Version loaded successfully",
+        "status": "success",
+    },
+    ("v1_dashboard_version_diff", "200"): {
+        "data": {"from": 1, "to": 2, "patch": V1_PATCH, "summary": V1_SUMMARY},
+        "message": "Versions compared successfully",
         "status": "success",
     },
     ("v1_dashboard_version_restore", "200"): {
