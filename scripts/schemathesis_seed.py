@@ -93,13 +93,14 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
 # reorder: the list must name exactly the current assignments. v1 project delete: the
 # personal project stays. import: each document is written like a dashboard (widget
 # configs by type, refresh intervals 1-4 refused, a file naming one dashboard twice).
-# restore: restoring an old version may bring back a name another dashboard took since.
+# restore: schemathesis' coverage phase sends headers that break their documented
+# pattern as if valid (`If-Match: 0`); a malformed If-Match is a 400 (as on PUT/PATCH).
 [[operations]]
 include-operation-id = [
   "auth_logout_create", "metrics_ingest", "v1_project_member_save", "v1_dashboard_save",
   "dashboards_create", "dashboards_update", "dashboards_partial_update", "dashboards_list",
   "user_dashboards_reorder", "v1_project_delete", "project_import", "v1_project_import",
-  "dashboard_duplicate", "v1_dashboard_duplicate",
+  "dashboard_duplicate", "v1_dashboard_duplicate", "dashboard_version_restore",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 429,

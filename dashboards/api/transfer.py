@@ -108,7 +108,13 @@ class DashboardDocumentSerializer(serializers.Serializer):
 DOCUMENT_INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "uid": {"type": "string", "format": "uuid"},
+        "uid": {
+            "type": "string",
+            "format": "uuid",
+            "nullable": True,
+            "description": "The dashboard's id where it was exported; null or absent: "
+            "matched by name only.",
+        },
         "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
         "description": {"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH},
         "type": {"type": "string", "pattern": SLUG_PATTERN},
