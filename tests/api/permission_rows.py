@@ -85,6 +85,8 @@ CHANGE_PRIVATE = "401 200 404 404 404 403 404 404 200"
 DELETE_SHARED = "401 200 403 403 200 404 404 404 200"
 PROJECT_ADMIN = "401 200 403 403 200 404 404 404 200"
 OWN_OR_STAFF = "401 403 403 403 403 200 403 200 200"  # the assignee's own list
+CREATE_IN_P = "401 201 403 201 201 404 404 404 201"
+DUPLICATE_PRIVATE = "401 201 404 404 404 403 404 404 201"
 PAGE_LOGIN = "302 200 200 200 200 200 200 200 200"
 
 STAFF_MANAGES = {"staff": frozenset({"D_private"})}
@@ -114,6 +116,32 @@ REPLACEMENT = {
     "widgets": [WIDGET],
 }
 V1_DOCUMENT = {"theme": "dark", "description": "d", "refreshInterval": 60, "widgets": [WIDGET]}
+# An export file's dashboard document (docs/transfer.md).
+EXPORTED = {
+    "name": "Imported",
+    "description": "d",
+    "type": "custom",
+    "refreshInterval": 60,
+    "scope": "project",
+    "definition": {"theme": "dark"},
+    "widgets": [WIDGET],
+}
+IMPORT = {
+    "schemaVersion": 1,
+    "dashboards": [EXPORTED],
+    "onConflict": "fail",
+    "dryRun": False,
+    "message": "m",
+}
+V1_IMPORT = {
+    "document": {"schemaVersion": 1, "dashboards": [EXPORTED]},
+    "on_conflict": "fail",
+    "dry_run": False,
+    "message": "m",
+}
+DUPLICATE = {"name": "Copy", "scope": "project", "message": "m"}
+V1_SHARED = "/api/v1/dashboards/{P}/{D_shared}"
+V1_PRIVATE = "/api/v1/dashboards/{P}/{D_private}"
 
 ROUTES: dict[str, list[Row]] = {
     # --- Family 1 ----------------------------------------------------------------------
@@ -133,6 +161,38 @@ ROUTES: dict[str, list[Row]] = {
         row("delete", f"/api/dashboards/{PRIVATE}", CHANGE_PRIVATE),
     ],
     "analytics:widget-type-list": [row("get", "/api/widget-types", ALL_200)],
+    # History (docs/history.md): reading needs visibility, restoring change rights. The
+    # world's D_shared and D_private are at version 2.
+    "analytics:dashboard-version-list": [
+        row("get", f"/api/dashboards/{SHARED}/versions", SEE_SHARED),
+        row("get", f"/api/dashboards/{PRIVATE}/versions", SEE_PRIVATE),
+    ],
+    "analytics:dashboard-version-detail": [
+        row("get", f"/api/dashboards/{SHARED}/versions/1", SEE_SHARED),
+        row("get", f"/api/dashboards/{PRIVATE}/versions/1", SEE_PRIVATE),
+    ],
+    "analytics:dashboard-version-diff": [
+        row("get", f"/api/dashboards/{SHARED}/versions/1/diff?to=2", SEE_SHARED),
+        row("get", f"/api/dashboards/{PRIVATE}/versions/1/diff", SEE_PRIVATE),
+    ],
+    "analytics:dashboard-version-restore": [
+        row(
+            "post", f"/api/dashboards/{SHARED}/versions/1/restore", CHANGE_SHARED, {"message": "m"}
+        ),
+        row("post", f"/api/dashboards/{PRIVATE}/versions/1/restore", CHANGE_PRIVATE, {}),
+    ],
+    # Transfer (docs/transfer.md).
+    "analytics:dashboard-export": [
+        row("get", f"/api/dashboards/{SHARED}/export", SEE_SHARED),
+        row("get", f"/api/dashboards/{PRIVATE}/export", SEE_PRIVATE),
+    ],
+    "analytics:dashboard-duplicate": [
+        row("post", f"/api/dashboards/{SHARED}/duplicate", CREATE_IN_P, DUPLICATE),
+        # The assignee sees D_private but may not create in its project.
+        row("post", f"/api/dashboards/{PRIVATE}/duplicate", DUPLICATE_PRIVATE, {}),
+    ],
+    "analytics:project-export": [row("get", "/api/projects/{P}/export", SEE_SHARED)],
+    "analytics:project-import": [row("post", "/api/projects/{P}/import", CHANGE_SHARED, IMPORT)],
     "analytics:user-dashboard-list": [
         row(
             "get",
@@ -263,6 +323,30 @@ ROUTES: dict[str, list[Row]] = {
             label="update private",
         ),
     ],
+    "v1:dashboard-version-list": [
+        row("get", f"{V1_SHARED}/versions?scope=project", SEE_SHARED),
+        row("get", f"{V1_PRIVATE}/versions?scope=user", SEE_PRIVATE),
+    ],
+    "v1:dashboard-version-detail": [
+        row("get", f"{V1_SHARED}/versions/1?scope=project", SEE_SHARED),
+        row("get", f"{V1_PRIVATE}/versions/1?scope=user", SEE_PRIVATE),
+    ],
+    "v1:dashboard-version-diff": [
+        row("get", f"{V1_SHARED}/versions/1/diff?scope=project", SEE_SHARED),
+        row("get", f"{V1_PRIVATE}/versions/1/diff?scope=user", SEE_PRIVATE),
+    ],
+    "v1:dashboard-version-restore": [
+        row(
+            "post", f"{V1_SHARED}/versions/1/restore?scope=project", CHANGE_SHARED, {"message": "m"}
+        ),
+        row("post", f"{V1_PRIVATE}/versions/1/restore?scope=user", CHANGE_PRIVATE, {}),
+    ],
+    "v1:dashboard-duplicate": [
+        row("post", f"{V1_SHARED}/duplicate?scope=project", CREATE_IN_P, DUPLICATE),
+        row("post", f"{V1_PRIVATE}/duplicate?scope=user", DUPLICATE_PRIVATE, {}),
+    ],
+    "v1:project-export": [row("get", "/api/v1/projects/{P}/export", SEE_SHARED)],
+    "v1:project-import": [row("post", "/api/v1/projects/{P}/import", CHANGE_SHARED, V1_IMPORT)],
     "v1:project-list": [row("get", "/api/v1/projects/list", ALL_200)],
     "v1:project-save": [
         row(

@@ -127,6 +127,13 @@ def admin_rows(route: Route) -> list[Row]:
                 Row("get", "/admin/logout/", _staff_superuser(405, 405)),
                 Row("post", "/admin/logout/", statuses(" ".join(["302"] * 9)), encoding="form"),
             ]
+        if name == "dashboards_dashboard_restore":
+            # A POST form on the history page; staff without change permission are refused.
+            url = "/admin/dashboards/dashboard/{D_shared}/history/1/restore/"
+            return [
+                Row("get", url, _staff_superuser(405, 405)),
+                Row("post", url, _staff_superuser(403, 302), {"message": "m"}, encoding="form"),
+            ]
         if name == "auth_user_password_change":
             return [Row("get", "/admin/users/user/{OWNER}/password/", _staff_superuser(403, 200))]
         match = re.fullmatch(r"(.+)_(changelist|add|history|delete|change)", name)
@@ -222,6 +229,8 @@ class World:
             user=owner, project=project, name=f"{MARK}-D_private", widgets=widget
         )
         out = services.dashboard_create(user=outsider, project=other, name=f"{MARK}-D_out")
+        for dashboard in (shared, private):  # version 2, so that there is history to read
+            services.dashboard_update(dashboard=dashboard, user=owner, description="v2")
         # Assignments as the world has them (made by whoever could, long ago).
         assignment = UserDashboard.objects.create(user=self.users["assignee"], dashboard=private)
         UserDashboard.objects.create(user=self.users["viewer"], dashboard=out, position=0)
