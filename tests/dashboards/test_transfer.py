@@ -206,12 +206,15 @@ def test_a_conflict_under_fail_names_every_document_and_writes_nothing(alice, so
     exported = export(alice, source)
     run_import(alice, empty, exported)
     changed = copy.deepcopy(exported)
-    changed[0]["description"] = "new"
-    changed[2]["widgets"] = []
+    # By name: the export is ordered by id (random), and "Sales" has no widgets to drop.
+    by_name = {document["name"]: index for index, document in enumerate(changed)}
+    changed[by_name["Executive"]]["description"] = "new"
+    changed[by_name["Mine"]]["widgets"] = []
     before = state()
     with pytest.raises(DuplicateDashboard) as caught:
         run_import(alice, empty, changed)
-    assert set(caught.value.details) == {"dashboards[0]", "dashboards[2]"}
+    expected = {f"dashboards[{by_name['Executive']}]", f"dashboards[{by_name['Mine']}]"}
+    assert set(caught.value.details) == expected
     assert state() == before
 
 
