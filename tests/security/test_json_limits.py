@@ -284,3 +284,21 @@ def test_project_metadata_is_at_most_64_kib(alice):
     assert "metadata" in assert_v1_error(refused)["message"]
     body["project"]["metadata"] = {"blob": "x" * (60 * 1024)}
     assert client.post("/api/v1/projects/save", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/projects/{P}/import", {"schemaVersion": 1, "dashboards": [{"name": "a\x00b"}]}),
+        (
+            "/api/v1/projects/{P}/import",
+            {"document": {"schemaVersion": 1, "dashboards": [{"name": "a\x00b"}]}},
+        ),
+    ],
+)
+def test_a_nul_in_an_imported_name_is_a_400_naming_it(alice, project, url, body):
+    # The import plan looked the name up before validating it: a 500 on PostgreSQL.
+    response = bearer_client(alice).post(url.format(P=project.pk), body, format="json")
+    assert response.status_code == 400, response.content
+    assert "dashboards[0].name" in response.content.decode()
+    assert not Dashboard.objects.exists()
