@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboards.widgets import providers, registry
+from dashboards.widgets import registry
 from tests.factories import ProjectFactory
 from tests.widget_data.conftest import NOW, point
 
@@ -280,7 +280,7 @@ def test_every_registered_type_has_a_provider():
 
 
 def test_metric_of_each_type():
-    assert providers.metric_of("revenue_chart", {}) == "revenue"
-    assert providers.metric_of("active_subscriptions", {}) == "active_subscriptions"
-    assert providers.metric_of("kpi", {"metric": "orders"}) == "orders"
-    assert providers.metric_of("text", {"markdown": "x"}) is None
+    assert registry.get("revenue_chart").metric({}) == "revenue"
+    assert registry.get("active_subscriptions").metric({}) == "active_subscriptions"
+    assert registry.get("kpi").metric({"metric": "orders"}) == "orders"
+    assert registry.get("text").metric({"markdown": "x"}) is None

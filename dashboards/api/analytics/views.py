@@ -24,7 +24,7 @@ from dashboards.api.base import dashboard_etag, expected_version_from_if_match
 from dashboards.exceptions import PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard
 from dashboards.widgets import registry
-from dashboards.widgets.data import dashboard_widget_data
+from dashboards.widgets.data import dashboard_widget_payloads
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
@@ -43,7 +43,7 @@ IF_MATCH = OpenApiParameter(
 def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector)."""
     widgets = list(dashboard.widgets.all())
-    data = dashboard_widget_data(dashboard, widgets)
+    payloads = dashboard_widget_payloads(dashboard, widgets)
     return {
         "id": dashboard.pk,
         "name": dashboard.name,
@@ -52,9 +52,10 @@ def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
         "scope": dashboard.scope,
         "projectId": dashboard.project_id,
         "ownerId": dashboard.owner_id,
+        # A widget whose data failed carries `"data": null, "error": {...}`; the rest answer.
         "widgets": [
-            {**documents.widget_document(widget), "data": data.get(widget.key)}
-            for widget in widgets
+            {**documents.widget_document(widget), **payload.body_fields()}
+            for widget, payload in zip(widgets, payloads, strict=True)
         ],
         "refreshInterval": dashboard.refresh_interval,
         "definition": dashboard.definition,
@@ -374,6 +375,8 @@ def widget_type_catalogue() -> dict[str, Any]:
             "sizes": list(t.sizes),
             "hasData": t.has_data,
             "configSchema": t.config_schema,
+            "dataSchema": t.data_schema,
+            "render": t.render.as_dict(),
         }
         for t in registry.all_types()
     ]

@@ -1,0 +1,41 @@
+"""Widget `data` and `error` in the OpenAPI schema, from the widget type modules.
+
+Generated clients see each type's data shape (`oneOf` the types' data schemas) instead of
+`Any`; the same schemas are in `/api/widget-types` as `dataSchema`.
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dashboards.widgets import registry
+from dashboards.widgets.schemas import openapi_schema
+
+
+def _data_schema() -> dict[str, Any]:
+    shapes = []
+    for widget_type in registry.all_types():
+        if widget_type.data_schema is None or widget_type.data_schema.get("type") == "null":
+            continue
+        shape = openapi_schema(widget_type.data_schema)
+        shape["title"] = f"{widget_type.name} data"
+        shapes.append(shape)
+    return {
+        "oneOf": shapes,
+        "nullable": True,
+        "description": (
+            "Computed from the metrics; its shape depends on the widget's `type` (see "
+            "`dataSchema` in /api/widget-types). null for text widgets and when `error` is set."
+        ),
+    }
+
+
+@extend_schema_field(_data_schema())
+class WidgetDataField(serializers.JSONField):
+    pass
+
+
+class WidgetErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["WIDGET_TIMEOUT", "WIDGET_DATA_ERROR"])
+    message = serializers.CharField()

@@ -1,0 +1,204 @@
+"""Hourly and daily rollups of metric points, kept exact by recomputing what a write touched.
+
+A rollup row aggregates one bucket (a UTC hour, or a UTC day) of one series (project,
+metric) with one full dimension set: sum, count, min, max, and the latest point's time and
+value. Ingestion calls `refresh_touched()` in its own transaction, after the points of the
+request are upserted from the session's `metric_incoming` table: every (metric, hour,
+dimension set) the request touched is recomputed from the raw points, then every touched
+(metric, day, dimension set) from its hour rows. Recomputing (rather than adding deltas)
+is what keeps min, max and last right when an idempotent upsert replaces a value.
+
+Concurrent ingestions of one series on PostgreSQL: a recompute reads the committed points,
+so two transactions could each miss the other's new points in a shared bucket and the later
+commit would win with a partial sum. A transaction-scoped advisory lock per (project,
+metric), taken in a fixed order before the recompute, serializes the upkeep of one series;
+the statement after the lock sees everything committed before it. SQLite has one writer.
+
+Retention (`drop_before`) removes whole UTC days, points and rollups alike, so what remains
+stays consistent without recomputation.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dashboards import sqldialect as sql
+
+POINTS = "dashboards_metricpoint"
+ROLLUPS = "dashboards_metricrollup"
+SERIES = "dashboards_metricseries"
+INCOMING = "metric_incoming"
+
+_UPSERT_SET = (
+    "ON CONFLICT (project_id, metric, grain, bucket, dimensions_key) DO UPDATE SET "
+    "dimensions = excluded.dimensions, total = excluded.total, count = excluded.count, "
+    "minimum = excluded.minimum, maximum = excluded.maximum, "
+    "last_time = excluded.last_time, last_value = excluded.last_value"
+)
+
+
+def _hours_sql(touched: str) -> str:
+    """Recompute the hour rows listed by `touched` (metric, bucket, dimensions_key) from points.
+
+    Parameters: project id x3, then those of `touched`. The latest point of a group is found
+    by its identity (an index probe per rollup row, never per point).
+    """
+    latest = (
+        f"FROM {POINTS} q WHERE q.project_id = %s AND q.metric = g.metric "
+        "AND q.timestamp = g.last_time AND q.dimensions_key = g.dimensions_key"
+    )
+    return f"""
+        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
+                               total, count, minimum, maximum, last_time, last_value)
+        SELECT %s, g.metric, 'h', g.bucket, g.dimensions_key, (SELECT q.dimensions {latest}),
+               g.total, g.n, g.minimum, g.maximum, g.last_time, (SELECT q.value {latest})
+        FROM (
+            SELECT t.metric, t.bucket, t.dimensions_key, SUM(p.value) AS total,
+                   COUNT(*) AS n, MIN(p.value) AS minimum, MAX(p.value) AS maximum,
+                   MAX(p.timestamp) AS last_time
+            FROM ({touched}) t
+            JOIN {POINTS} p ON p.project_id = %s AND p.metric = t.metric
+                 AND p.timestamp >= t.bucket AND p.timestamp < {sql.plus("t.bucket", "hour")}
+                 AND p.dimensions_key = t.dimensions_key
+            GROUP BY t.metric, t.bucket, t.dimensions_key
+        ) g
+        WHERE 1 = 1
+        ORDER BY g.metric, g.bucket, g.dimensions_key
+        {_UPSERT_SET}
+    """
+
+
+def _days_sql(touched: str) -> str:
+    """Recompute the day rows listed by `touched` from their hour rows (same parameters)."""
+    latest = (
+        f"FROM {ROLLUPS} q WHERE q.project_id = %s AND q.metric = g.metric AND q.grain = 'h' "
+        f"AND q.bucket = {sql.trunc('hour', 'g.last_time')} "
+        "AND q.dimensions_key = g.dimensions_key"
+    )
+    return f"""
+        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
+                               total, count, minimum, maximum, last_time, last_value)
+        SELECT %s, g.metric, 'd', g.bucket, g.dimensions_key, (SELECT q.dimensions {latest}),
+               g.total, g.n, g.minimum, g.maximum, g.last_time, (SELECT q.last_value {latest})
+        FROM (
+            SELECT t.metric, t.bucket, t.dimensions_key, SUM(h.total) AS total,
+                   SUM(h.count) AS n, MIN(h.minimum) AS minimum, MAX(h.maximum) AS maximum,
+                   MAX(h.last_time) AS last_time
+            FROM ({touched}) t
+            JOIN {ROLLUPS} h ON h.project_id = %s AND h.metric = t.metric AND h.grain = 'h'
+                 AND h.bucket >= t.bucket AND h.bucket < {sql.plus("t.bucket", "day")}
+                 AND h.dimensions_key = t.dimensions_key
+            GROUP BY t.metric, t.bucket, t.dimensions_key
+        ) g
+        WHERE 1 = 1
+        ORDER BY g.metric, g.bucket, g.dimensions_key
+        {_UPSERT_SET}
+    """
+
+
+def _lock_series(cursor: Any, project: Any, metrics: list[str]) -> None:
+    if not sql.is_postgres() or not metrics:
+        return
+    # One statement; sorted keys, so two ingestions never wait for each other in a cycle.
+    rows = ", ".join(["(%s)"] * len(metrics))
+    cursor.execute(
+        f"SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(%s || ':' || m, 0) AS k "
+        f"FROM (VALUES {rows}) AS v(m)) s ORDER BY k",
+        [str(project), *metrics],
+    )
+
+
+def refresh_touched(cursor: Any, project_id: Any, metrics: list[str]) -> None:
+    """Recompute the hour and day rows of what `metric_incoming` holds (in a transaction)."""
+    project = sql.db_uuid(project_id)
+    _lock_series(cursor, project_id, sorted(set(metrics)))
+    hours = f"SELECT DISTINCT metric, {sql.trunc('hour', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
+    days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
+    cursor.execute(_hours_sql(hours), [project, project, project, project])
+    cursor.execute(_days_sql(days), [project, project, project, project])
+
+
+def rebuild(project_id: Any, metric: str | None = None) -> None:
+    """Recompute every rollup of a project (or of one metric) from its points.
+
+    For data written around the services (bench_data) and for repairs; ingestion keeps
+    rollups current by itself.
+    """
+    project = sql.db_uuid(project_id)
+    where = "project_id = %s" + (" AND metric = %s" if metric else "")
+    scope = [project, metric] if metric else [project]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ROLLUPS} WHERE {where}", scope)
+        if sql.is_postgres():
+            # One pass over the points: a group's latest value without a probe per group.
+            cursor.execute(
+                f"""
+                INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key,
+                    dimensions, total, count, minimum, maximum, last_time, last_value)
+                SELECT project_id, metric, 'h', {sql.trunc("hour", "timestamp")},
+                       dimensions_key, (array_agg(dimensions))[1], SUM(value), COUNT(*),
+                       MIN(value), MAX(value), MAX(timestamp),
+                       (array_agg(value ORDER BY timestamp DESC))[1]
+                FROM {POINTS} WHERE {where}
+                GROUP BY project_id, metric, {sql.trunc("hour", "timestamp")}, dimensions_key
+                """,
+                scope,
+            )
+        else:
+            hours = (
+                f"SELECT DISTINCT metric, {sql.trunc('hour', 'timestamp')} AS bucket, "
+                f"dimensions_key FROM {POINTS} WHERE {where}"
+            )
+            cursor.execute(_hours_sql(hours), [project, project, project, *scope, project])
+        days = (
+            f"SELECT DISTINCT metric, {sql.trunc('day', 'bucket')} AS bucket, dimensions_key "
+            f"FROM {ROLLUPS} WHERE grain = 'h' AND {where}"
+        )
+        cursor.execute(_days_sql(days), [project, project, project, *scope, project])
+
+
+def bump_series(cursor: Any, project_id: Any, metrics: list[str], now: datetime) -> None:
+    """Create or advance the series rows of `metrics`: their data changed in this transaction."""
+    if not metrics:
+        return
+    project = sql.db_uuid(project_id)
+    stamp = sql.db_datetime(now)
+    params: list[Any] = []
+    for metric in sorted(set(metrics)):  # a fixed order: concurrent writers lock alike
+        params += [project, metric, stamp, stamp]
+    rows = ", ".join(["(%s, %s, 1, %s, %s)"] * (len(params) // 4))
+    cursor.execute(
+        f"INSERT INTO {SERIES} (project_id, metric, version, changed_at, created_at) "
+        f"VALUES {rows} ON CONFLICT (project_id, metric) DO UPDATE SET "
+        f"version = {SERIES}.version + 1, changed_at = excluded.changed_at",
+        params,
+    )
+
+
+def drop_before(cutoff: datetime) -> dict[str, int]:
+    """Delete points and rollups older than the UTC day of `cutoff`; bump the series touched.
+
+    Returns how many points and rollup rows were deleted.
+    """
+    day = cutoff.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    stamp = sql.db_datetime(day)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT project_id, metric FROM {ROLLUPS} WHERE grain = 'd' AND bucket < %s",
+            [stamp],
+        )
+        touched = cursor.fetchall()
+        cursor.execute(f"DELETE FROM {POINTS} WHERE timestamp < %s", [stamp])
+        points = cursor.rowcount
+        cursor.execute(f"DELETE FROM {ROLLUPS} WHERE bucket < %s", [stamp])
+        rollups = cursor.rowcount
+        now = sql.db_datetime(timezone.now())
+        for project, metric in touched:
+            cursor.execute(
+                f"UPDATE {SERIES} SET version = version + 1, changed_at = %s "
+                "WHERE project_id = %s AND metric = %s",
+                [now, project, metric],
+            )
+    return {"points": points, "rollups": rollups}
