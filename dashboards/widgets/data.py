@@ -173,7 +173,6 @@ def dashboard_widget_payloads(
     cached = cache.get_many(list(keys.values())) if keys else {}
     fresh: dict[str, Any] = {}
     results = []
-    queried = False
     for plan in plans:
         widget = plan.widget
         if plan.etag in known_etags:
@@ -186,7 +185,6 @@ def dashboard_widget_payloads(
             data = cached[cache_key]["data"]
         else:
             try:
-                queried = queried or cache_key is not None
                 data = _compute(dashboard, widget, now, variables, deadline)
             except Exception as exc:
                 error = _error(dashboard, widget, deadline, exc)
@@ -199,7 +197,7 @@ def dashboard_widget_payloads(
             if cache_key is not None:
                 fresh[cache_key] = {"data": data}  # wrapped: None is a value, not a miss
         results.append(WidgetData(widget.key, widget.type, data, plan.etag, plan.last_modified))
-    if queried and nested and connection.vendor == "postgresql":
+    if deadline.used and nested and connection.vendor == "postgresql":
         # Inside a caller's transaction the providers' SET LOCAL would outlive this read.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout TO DEFAULT", [])

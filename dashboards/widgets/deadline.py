@@ -32,6 +32,8 @@ class Deadline:
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = budget_seconds() if seconds is None else seconds
         self.expires_at = time.monotonic() + self.seconds
+        # Set once a statement ran under this deadline (PostgreSQL: a SET LOCAL to undo).
+        self.used = False
 
     def remaining(self) -> float:
         return self.expires_at - time.monotonic()
@@ -47,6 +49,7 @@ class Deadline:
     def statement(self, cursor: Any) -> Iterator[None]:
         """Bound the statements run on `cursor` inside the block by what remains."""
         self.check()
+        self.used = True
         if connection.vendor == "postgresql":
             # At least 1 ms: 0 would mean "no limit". Local to the caller's transaction.
             millis = max(int(self.remaining() * 1000), 1)
