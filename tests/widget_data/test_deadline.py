@@ -35,7 +35,7 @@ def slow_metric(monkeypatch):
     def records(selection):
         sql, params = original(selection)
         if selection.metric == "orders":
-            sql = f"SELECT r.* FROM ({sql}) r CROSS JOIN ({_slow_sql()}) s"
+            sql = f"SELECT r.* FROM ({sql}) r CROSS JOIN ({_slow_sql()}) s"  # noqa: S608
         return sql, params
 
     monkeypatch.setattr(query, "records", records)
@@ -49,7 +49,7 @@ def broken_metric(monkeypatch):
     def records(selection):
         sql, params = original(selection)
         if selection.metric == "orders":
-            sql = f"SELECT r.*, no_such_column FROM ({sql}) r"
+            sql = f"SELECT r.*, no_such_column FROM ({sql}) r"  # noqa: S608
         return sql, params
 
     monkeypatch.setattr(query, "records", records)
@@ -136,9 +136,10 @@ def test_a_failing_widget_answers_its_error_and_the_next_ones_still_answer(
 def response_etag(client, dashboard) -> str:
     # The widget endpoint (still failing) sends no ETag; the digest is the fast widget's
     # neighbour's... so read it from the payload plan instead.
+    from django.utils import timezone
+
     from dashboards.widgets.data import _plan
     from dashboards.widgets.query import NO_VARIABLES
-    from django.utils import timezone
 
     widgets = [w for w in dashboard.widgets.all() if w.key == "orders"]
     return _plan(dashboard, widgets, timezone.now(), NO_VARIABLES)[0].digest

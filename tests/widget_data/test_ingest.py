@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboards import metrics
-from dashboards.models import MetricPoint
+from dashboards.models import MetricPoint, MetricRollup, MetricSeries
 from tests.widget_data.conftest import point
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +284,116 @@ def test_ingestion_changes_only_the_touched_metrics_versions(project, alice):
     after = metrics.series_versions(project.pk, ["a", "b"])
     assert after["a"] != before["a"]
     assert after["b"] == before["b"]
+
+
+# --- Bounded metrics per project --------------------------------------------------------
+
+
+def test_a_request_past_the_metric_bound_is_400_naming_the_point(
+    client_for, project, alice, settings
+):
+    settings.METRICS_MAX_PER_PROJECT = 3
+    client = client_for(alice)
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("b", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+
+    response = post(
+        client,
+        project.pk,
+        {
+            "points": [
+                point("a", "2026-01-02T00:00Z", 1),  # known
+                point("c", "2026-01-02T00:00Z", 1),  # the third: fits
+                point("c", "2026-01-03T00:00Z", 1),
+                point("d", "2026-01-02T00:00Z", 1),  # the fourth: past the bound
+                point("e", "2026-01-02T00:00Z", 1),
+            ]
+        },
+    )
+
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "VALIDATION_ERROR"
+    assert list(body["details"]) == ["points[3].metric"]
+    assert "at most 3 metrics" in body["message"]
+    # Nothing was written: not the points of known metrics, not the ones that fit.
+    assert MetricPoint.objects.filter(project=project).count() == 2
+    assert sorted(MetricSeries.objects.values_list("metric", flat=True)) == ["a", "b"]
+
+
+def test_known_metrics_are_accepted_at_the_bound(client_for, project, alice, settings):
+    settings.METRICS_MAX_PER_PROJECT = 1
+    client = client_for(alice)
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-02T00:00Z", 2)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("b", "2026-01-02T00:00Z", 2)]}).status_code
+        == 400
+    )
+
+
+def test_ten_thousand_metric_names_in_one_request_are_refused(client_for, project, alice):
+    points = [point(f"m{i}", "2026-01-01T00:00Z", 1) for i in range(10_000)]
+    response = post(client_for(alice), project.pk, {"points": points})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["points[1000].metric"]
+    assert not MetricPoint.objects.exists()
+
+
+# --- Bulk path (COPY on PostgreSQL) -------------------------------------------------------
+
+
+def _rollups(project):
+    return list(
+        MetricRollup.objects.filter(project=project)
+        .order_by("grain", "bucket", "dimensions_key")
+        .values_list("grain", "bucket", "total", "count", "minimum", "maximum", "last_value")
+    )
+
+
+def test_bulk_ingestion_is_idempotent(client_for, project, alice):
+    client = client_for(alice)
+    points = [
+        point("load", f"2026-01-01T{i // 60 % 24:02d}:{i % 60:02d}:00Z", i % 7, r="nsew"[i % 4])
+        for i in range(1440)
+    ]
+    assert post(client, project.pk, {"points": points}).json() == {"accepted": 1440}
+    stored = sorted(MetricPoint.objects.values_list("timestamp", "dimensions_key", "value"))
+    rollups_once = _rollups(project)
+    version = MetricSeries.objects.get(project=project, metric="load").version
+
+    assert post(client, project.pk, {"points": points}).json() == {"accepted": 1440}
+
+    assert sorted(MetricPoint.objects.values_list("timestamp", "dimensions_key", "value")) == stored
+    assert _rollups(project) == rollups_once
+    assert len([row for row in rollups_once if row[0] == "h"]) == 24 * 4
+    assert MetricSeries.objects.get(project=project, metric="load").version == version + 1
+
+
+def test_bulk_ingestion_replaces_values_and_their_rollups(client_for, project, alice):
+    client = client_for(alice)
+    first = [point("load", f"2026-01-01T10:{m:02d}:00Z", m) for m in range(60)]
+    post(client, project.pk, {"points": first})
+    second = [point("load", f"2026-01-01T10:{m:02d}:00Z", 100 - m) for m in range(0, 60, 2)]
+    post(client, project.pk, {"points": second})
+
+    values = dict(MetricPoint.objects.values_list("timestamp__minute", "value"))
+    assert [values[0], values[1], values[58], values[59]] == [100, 1, 42, 59]
+    hour = MetricRollup.objects.get(project=project, grain="h")
+    assert hour.count == 60
+    assert hour.total == sum(values.values())
+    assert (hour.minimum, hour.maximum) == (min(values.values()), max(values.values()))
+    assert hour.last_value == 59
