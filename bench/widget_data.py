@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-ingest", action="store_true")
+    parser.add_argument("--no-reads", action="store_true")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     redis = ensure_redis()
@@ -263,7 +264,8 @@ def main() -> None:
             token = token_for(env)
             server = Server(env, args.port)
             try:
-                reads[size] = cold_reads(server, token, summary, args.reps)
+                if not args.no_reads:
+                    reads[size] = cold_reads(server, token, summary, args.reps)
                 if not args.no_ingest and size == sizes[-1]:
                     for clients in (1, 2):
                         ingest[f"with rollups, {clients} client(s)"] = ingest_rate(
@@ -288,11 +290,12 @@ def main() -> None:
             for database in databases:
                 sh([*PG, f"drop database if exists {database}"])
 
-    print(f"\n### Widget data, cold (median of {args.reps}, ms), {args.dimensions} dimension(s)\n")
-    print("| widget | " + " | ".join(f"{s:,} points" for s in sizes) + " |")
-    print("|---|" + "---|" * len(sizes))
-    for widget in reads[sizes[0]]:
-        print(f"| {widget} | " + " | ".join(f"{reads[s][widget]:.1f}" for s in sizes) + " |")
+    if reads:
+        print(f"\n### Widget data, cold (median of {args.reps}, ms), {args.dimensions} dim.\n")
+        print("| widget | " + " | ".join(f"{s:,} points" for s in sizes) + " |")
+        print("|---|" + "---|" * len(sizes))
+        for widget in reads[sizes[0]]:
+            print(f"| {widget} | " + " | ".join(f"{reads[s][widget]:.1f}" for s in sizes) + " |")
     if ingest:
         print("\n### Ingestion through the API (10 x 10,000 points per client)\n")
         print("| run | points/s |\n|---|---|")

@@ -14,6 +14,7 @@ The version lives in the database, in the same transaction as the points, so a c
 ETag that carries it can never name older data, whatever the cache holds (docs/widget-data.md).
 """
 
+import functools
 import hashlib
 import json
 import math
@@ -91,6 +92,12 @@ def max_metrics_per_project() -> int:
 # --- Ingestion --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16384)
+def _parse_timestamp_text(raw: str) -> tuple[datetime | None, str | None]:
+    # Points of one request often share timestamps (one per dimension set): parse each once.
+    return _parse_timestamp(raw)
+
+
 def _parse_timestamp(raw: Any) -> tuple[datetime | None, str | None]:
     if not isinstance(raw, str) or not _TIMESTAMP_RE.match(raw):
         return None, "Must be an ISO 8601 date-time string, e.g. 2026-01-03T10:00:00Z."
@@ -155,7 +162,10 @@ def _parse_point(index: int, raw: Any, errors: dict[str, list[str]]) -> dict[str
         errors[f"{where}.timestamp"] = ["This field is required."]
         timestamp = None
     else:
-        timestamp, problem = _parse_timestamp(raw["timestamp"])
+        stamp = raw["timestamp"]
+        timestamp, problem = (
+            _parse_timestamp_text(stamp) if isinstance(stamp, str) else _parse_timestamp(stamp)
+        )
         if problem:
             errors[f"{where}.timestamp"] = [problem]
     if "value" not in raw:
@@ -255,6 +265,9 @@ def _check_metric_bound(project: Project, points: list[dict[str, Any]]) -> None:
 
 def _incoming_table(cursor: Any) -> None:
     if sql.is_postgres():
+        # The upkeep statements look costly to the planner (a 10M-row table) though each
+        # reads a few index ranges: JIT compilation took 1.4 s of a 1.5 s statement.
+        cursor.execute("SELECT set_config('jit', 'off', true)", [])
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {rollups.INCOMING} (metric varchar(100), "
             "ts timestamptz, value double precision, dimensions jsonb, "
@@ -308,7 +321,7 @@ def write_points(project_id: Any, rows: list[tuple[str, datetime, float, str, st
             [project],
         )
         if getattr(settings, "METRICS_ROLLUPS", True):
-            rollups.refresh_touched(cursor, project_id, metrics)
+            rollups.refresh_touched(cursor, project_id)
         rollups.bump_series(cursor, project_id, metrics, timezone.now())
 
 
@@ -323,10 +336,15 @@ def metrics_ingest(*, project: Project, user: Any, body: Any) -> int:
     points = parse_points(body)
     # One row per identity: PostgreSQL refuses to update a row twice in one statement.
     rows: dict[tuple[str, datetime, str], tuple[str, datetime, float, str, str]] = {}
+    # A request has few distinct dimension sets: serialize and hash each once.
+    encoded: dict[tuple[tuple[str, Any], ...], tuple[str, str]] = {}
     for point in points:
-        canonical = dimensions_json(point["dimensions"])
-        # models.dimensions_key(dimensions), without serializing the dimensions twice.
-        key = hashlib.sha256(canonical.encode()).hexdigest()[:40]
+        identity = tuple(sorted(point["dimensions"].items()))
+        if identity not in encoded:
+            canonical = dimensions_json(point["dimensions"])
+            # models.dimensions_key(dimensions), without serializing the dimensions twice.
+            encoded[identity] = (canonical, hashlib.sha256(canonical.encode()).hexdigest()[:40])
+        canonical, key = encoded[identity]
         rows[(point["metric"], point["timestamp"], key)] = (
             point["metric"],
             point["timestamp"],

@@ -11,8 +11,9 @@ is what keeps min, max and last right when an idempotent upsert replaces a value
 Concurrent ingestions of one series on PostgreSQL: a recompute reads the committed points,
 so two transactions could each miss the other's new points in a shared bucket and the later
 commit would win with a partial sum. A transaction-scoped advisory lock per (project,
-metric), taken in a fixed order before the recompute, serializes the upkeep of one series;
-the statement after the lock sees everything committed before it. SQLite has one writer.
+metric, UTC day) touched, taken in a fixed order before the recompute, serializes the
+upkeep of one day of one series; the statement after the lock sees everything committed
+before it. SQLite has one writer.
 
 Retention (`drop_before`) removes whole UTC days, points and rollups alike, so what remains
 stays consistent without recomputation.
@@ -39,35 +40,63 @@ _UPSERT_SET = (
 )
 
 
+def _per_bucket(touched: str, aggregates: str, source: str, bucket_end: str, where: str) -> str:
+    """One row of aggregates per touched (metric, bucket, dimensions_key), from `source`.
+
+    PostgreSQL: a LATERAL subquery per touched bucket, so each is an index range scan (a
+    plain join let the planner scan the whole table of the project: 7.5 s at 10M points).
+    SQLite: a join, which it always runs as nested loops over the index.
+    """
+    condition = (
+        f"s.project_id = %s AND s.metric = t.metric AND {where} >= t.bucket "
+        f"AND {where} < {bucket_end} AND s.dimensions_key = t.dimensions_key"
+    )
+    if sql.is_postgres():
+        return f"""
+            SELECT t.metric, t.bucket, t.dimensions_key, a.total, a.n, a.minimum, a.maximum,
+                   a.last_time
+            FROM ({touched}) t CROSS JOIN LATERAL (
+                SELECT {aggregates} FROM {source} s WHERE {condition}
+            ) a
+            WHERE a.n > 0
+        """
+    return f"""
+        SELECT t.metric, t.bucket, t.dimensions_key, {aggregates}
+        FROM ({touched}) t JOIN {source} s ON {condition}
+        GROUP BY t.metric, t.bucket, t.dimensions_key
+    """
+
+
+def _upsert_sql(grain: str, latest: str, value: str, groups: str) -> str:
+    return f"""
+        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
+                               total, count, minimum, maximum, last_time, last_value)
+        SELECT %s, g.metric, '{grain}', g.bucket, g.dimensions_key,
+               (SELECT q.dimensions {latest}), g.total, g.n, g.minimum, g.maximum,
+               g.last_time, (SELECT q.{value} {latest})
+        FROM ({groups}) g
+        WHERE 1 = 1
+        ORDER BY g.metric, g.bucket, g.dimensions_key
+        {_UPSERT_SET}
+    """
+
+
 def _hours_sql(touched: str) -> str:
     """Recompute the hour rows listed by `touched` (metric, bucket, dimensions_key) from points.
 
-    Parameters: project id x3, then those of `touched`. The latest point of a group is found
-    by its identity (an index probe per rollup row, never per point).
+    Parameters: project id x3, then those of `touched`, then the project id. The latest point
+    of a group is found by its identity (an index probe per rollup row, never per point).
     """
     latest = (
         f"FROM {POINTS} q WHERE q.project_id = %s AND q.metric = g.metric "
         "AND q.timestamp = g.last_time AND q.dimensions_key = g.dimensions_key"
     )
-    return f"""
-        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
-                               total, count, minimum, maximum, last_time, last_value)
-        SELECT %s, g.metric, 'h', g.bucket, g.dimensions_key, (SELECT q.dimensions {latest}),
-               g.total, g.n, g.minimum, g.maximum, g.last_time, (SELECT q.value {latest})
-        FROM (
-            SELECT t.metric, t.bucket, t.dimensions_key, SUM(p.value) AS total,
-                   COUNT(*) AS n, MIN(p.value) AS minimum, MAX(p.value) AS maximum,
-                   MAX(p.timestamp) AS last_time
-            FROM ({touched}) t
-            JOIN {POINTS} p ON p.project_id = %s AND p.metric = t.metric
-                 AND p.timestamp >= t.bucket AND p.timestamp < {sql.plus("t.bucket", "hour")}
-                 AND p.dimensions_key = t.dimensions_key
-            GROUP BY t.metric, t.bucket, t.dimensions_key
-        ) g
-        WHERE 1 = 1
-        ORDER BY g.metric, g.bucket, g.dimensions_key
-        {_UPSERT_SET}
-    """
+    aggregates = (
+        "SUM(s.value) AS total, COUNT(*) AS n, MIN(s.value) AS minimum, "
+        "MAX(s.value) AS maximum, MAX(s.timestamp) AS last_time"
+    )
+    groups = _per_bucket(touched, aggregates, POINTS, sql.plus("t.bucket", "hour"), "s.timestamp")
+    return _upsert_sql("h", latest, "value", groups)
 
 
 def _days_sql(touched: str) -> str:
@@ -77,43 +106,35 @@ def _days_sql(touched: str) -> str:
         f"AND q.bucket = {sql.trunc('hour', 'g.last_time')} "
         "AND q.dimensions_key = g.dimensions_key"
     )
-    return f"""
-        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
-                               total, count, minimum, maximum, last_time, last_value)
-        SELECT %s, g.metric, 'd', g.bucket, g.dimensions_key, (SELECT q.dimensions {latest}),
-               g.total, g.n, g.minimum, g.maximum, g.last_time, (SELECT q.last_value {latest})
-        FROM (
-            SELECT t.metric, t.bucket, t.dimensions_key, SUM(h.total) AS total,
-                   SUM(h.count) AS n, MIN(h.minimum) AS minimum, MAX(h.maximum) AS maximum,
-                   MAX(h.last_time) AS last_time
-            FROM ({touched}) t
-            JOIN {ROLLUPS} h ON h.project_id = %s AND h.metric = t.metric AND h.grain = 'h'
-                 AND h.bucket >= t.bucket AND h.bucket < {sql.plus("t.bucket", "day")}
-                 AND h.dimensions_key = t.dimensions_key
-            GROUP BY t.metric, t.bucket, t.dimensions_key
-        ) g
-        WHERE 1 = 1
-        ORDER BY g.metric, g.bucket, g.dimensions_key
-        {_UPSERT_SET}
+    aggregates = (
+        "SUM(s.total) AS total, SUM(s.count) AS n, MIN(s.minimum) AS minimum, "
+        "MAX(s.maximum) AS maximum, MAX(s.last_time) AS last_time"
+    )
+    hours = f"(SELECT * FROM {ROLLUPS} WHERE grain = 'h')"
+    groups = _per_bucket(touched, aggregates, hours, sql.plus("t.bucket", "day"), "s.bucket")
+    return _upsert_sql("d", latest, "last_value", groups)
+
+
+def _lock_days(cursor: Any, project_id: Any) -> None:
+    """Serialize the upkeep of each (project, metric, UTC day) the request touches.
+
+    A day is the widest bucket recomputed, so two requests whose days differ never wait for
+    each other, even on one metric. One statement, keys in sorted order (no lock cycles).
     """
-
-
-def _lock_series(cursor: Any, project: Any, metrics: list[str]) -> None:
-    if not sql.is_postgres() or not metrics:
+    if not sql.is_postgres():
         return
-    # One statement; sorted keys, so two ingestions never wait for each other in a cycle.
-    rows = ", ".join(["(%s)"] * len(metrics))
     cursor.execute(
-        f"SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(%s || ':' || m, 0) AS k "
-        f"FROM (VALUES {rows}) AS v(m)) s ORDER BY k",
-        [str(project), *metrics],
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(%s || ':' || "
+        "metric || ':' || to_char(date_trunc('day', ts, 'UTC'), 'YYYY-MM-DD'), 0) AS k "
+        f"FROM {INCOMING}) s ORDER BY k",
+        [str(project_id)],
     )
 
 
-def refresh_touched(cursor: Any, project_id: Any, metrics: list[str]) -> None:
+def refresh_touched(cursor: Any, project_id: Any) -> None:
     """Recompute the hour and day rows of what `metric_incoming` holds (in a transaction)."""
     project = sql.db_uuid(project_id)
-    _lock_series(cursor, project_id, sorted(set(metrics)))
+    _lock_days(cursor, project_id)
     hours = f"SELECT DISTINCT metric, {sql.trunc('hour', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
     days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
     cursor.execute(_hours_sql(hours), [project, project, project, project])
