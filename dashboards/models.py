@@ -350,14 +350,19 @@ class MetricRollup(models.Model):
 
     Kept by ingestion (`dashboards/rollups.py`) in the transaction that writes the points,
     recomputed from the raw points of every bucket a request touched, so a replaced value
-    corrects sum, count, min, max and last alike. `last_value` is the value of the point at
-    `last_time` (a dimension set has one point per timestamp). Providers read day rows for
-    whole days, hour rows for whole hours and raw points only for partial hours.
+    corrects sum, count, min, max and last alike. For a full dimension set `last_value` is
+    the value of the point at `last_time` (one point per timestamp); for a projection it is
+    the sum of the values at `last_time`. Providers read day rows for whole days (a
+    projection when the widget needs at most one dimension), hour rows for whole hours and
+    raw points only for partial hours.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_rollups")
     metric = models.CharField(max_length=100)
     grain = models.CharField(max_length=1, choices=RollupGrain.choices)
+    # "" : one row per full dimension set; "*": one row for all points of the bucket;
+    # a dimension name: one row per value of that dimension (day grain only).
+    projection = models.CharField(max_length=100, default="", blank=True)
     bucket = models.DateTimeField()
     dimensions_key = models.CharField(max_length=40)
     dimensions = models.JSONField(default=dict)
@@ -371,9 +376,10 @@ class MetricRollup(models.Model):
     class Meta:
         ordering = ["project", "metric", "grain", "bucket"]
         constraints = [
-            # Its index (project, metric, grain, bucket, ...) serves the providers' range reads.
+            # Its index (project, metric, grain, projection, bucket, ...) serves the providers'
+            # range reads.
             models.UniqueConstraint(
-                fields=["project", "metric", "grain", "bucket", "dimensions_key"],
+                fields=["project", "metric", "grain", "projection", "bucket", "dimensions_key"],
                 name="metric_rollup_identity",
             ),
             models.CheckConstraint(

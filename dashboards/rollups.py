@@ -33,7 +33,7 @@ SERIES = "dashboards_metricseries"
 INCOMING = "metric_incoming"
 
 _UPSERT_SET = (
-    "ON CONFLICT (project_id, metric, grain, bucket, dimensions_key) DO UPDATE SET "
+    "ON CONFLICT (project_id, metric, grain, projection, bucket, dimensions_key) DO UPDATE SET "
     "dimensions = excluded.dimensions, total = excluded.total, count = excluded.count, "
     "minimum = excluded.minimum, maximum = excluded.maximum, "
     "last_time = excluded.last_time, last_value = excluded.last_value"
@@ -69,9 +69,10 @@ def _per_bucket(touched: str, aggregates: str, source: str, bucket_end: str, whe
 
 def _upsert_sql(grain: str, latest: str, value: str, groups: str) -> str:
     return f"""
-        INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key, dimensions,
-                               total, count, minimum, maximum, last_time, last_value)
-        SELECT %s, g.metric, '{grain}', g.bucket, g.dimensions_key,
+        INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket, dimensions_key,
+                               dimensions, total, count, minimum, maximum, last_time,
+                               last_value)
+        SELECT %s, g.metric, '{grain}', '', g.bucket, g.dimensions_key,
                (SELECT q.dimensions {latest}), g.total, g.n, g.minimum, g.maximum,
                g.last_time, (SELECT q.{value} {latest})
         FROM ({groups}) g
@@ -103,16 +104,78 @@ def _days_sql(touched: str) -> str:
     """Recompute the day rows listed by `touched` from their hour rows (same parameters)."""
     latest = (
         f"FROM {ROLLUPS} q WHERE q.project_id = %s AND q.metric = g.metric AND q.grain = 'h' "
-        f"AND q.bucket = {sql.trunc('hour', 'g.last_time')} "
+        f"AND q.projection = '' AND q.bucket = {sql.trunc('hour', 'g.last_time')} "
         "AND q.dimensions_key = g.dimensions_key"
     )
     aggregates = (
         "SUM(s.total) AS total, SUM(s.count) AS n, MIN(s.minimum) AS minimum, "
         "MAX(s.maximum) AS maximum, MAX(s.last_time) AS last_time"
     )
-    hours = f"(SELECT * FROM {ROLLUPS} WHERE grain = 'h')"
+    hours = f"(SELECT * FROM {ROLLUPS} WHERE grain = 'h' AND projection = '')"
     groups = _per_bucket(touched, aggregates, hours, sql.plus("t.bucket", "day"), "s.bucket")
     return _upsert_sql("d", latest, "last_value", groups)
+
+
+def _projections_sql(touched: str) -> str:
+    """Recompute the day projections of the touched (metric, bucket) days from their
+    full-dimension-set day rows: one row for all points ("*") and one per value of each
+    dimension. Parameters: those of `touched`, the project id twice.
+
+    `last` of a projection is the sum of its rows' latest values at the group's latest time
+    (a window over the group, as the query layer does): exact, because the full-set rows
+    of a day partition its points.
+    """
+    if sql.is_postgres():
+        days = f"""
+            SELECT d.* FROM ({touched}) t CROSS JOIN LATERAL (
+                SELECT * FROM {ROLLUPS} e WHERE e.project_id = %s AND e.metric = t.metric
+                AND e.grain = 'd' AND e.projection = '' AND e.bucket = t.bucket
+            ) d
+        """
+        keys = "CROSS JOIN LATERAL jsonb_each_text(r.dimensions) k"
+        dimensions = (
+            "CASE WHEN projection = '*' THEN '{}'::jsonb "
+            "ELSE jsonb_build_object(projection, value) END"
+        )
+        digest = (
+            "substr(encode(sha256(convert_to(projection || ':' || coalesce(value, ''), "
+            "'UTF8')), 'hex'), 1, 40)"
+        )
+    else:
+        days = f"""
+            SELECT d.* FROM ({touched}) t JOIN {ROLLUPS} d ON d.project_id = %s
+                AND d.metric = t.metric AND d.grain = 'd' AND d.projection = ''
+                AND d.bucket = t.bucket
+        """
+        keys = ", json_each(r.dimensions) k"
+        dimensions = "CASE WHEN projection = '*' THEN '{}' ELSE json_object(projection, value) END"
+        digest = "substr(lower(SHA256(projection || ':' || coalesce(value, ''))), 1, 40)"
+    return f"""
+        WITH r AS ({days}),
+        x AS (
+            SELECT metric, bucket, '*' AS projection, NULL AS value, total, count, minimum,
+                   maximum, last_time, last_value FROM r
+            UNION ALL
+            SELECT r.metric, r.bucket, k.key, k.value, r.total, r.count, r.minimum, r.maximum,
+                   r.last_time, r.last_value FROM r {keys}
+        ),
+        y AS (
+            SELECT x.*, MAX(last_time) OVER (PARTITION BY metric, bucket, projection, value)
+                   AS group_last
+            FROM x
+        )
+        INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket, dimensions_key,
+                               dimensions, total, count, minimum, maximum, last_time,
+                               last_value)
+        SELECT %s, metric, 'd', projection, bucket, {digest}, {dimensions},
+               SUM(total), SUM(count), MIN(minimum), MAX(maximum), MAX(last_time),
+               SUM(CASE WHEN last_time = group_last THEN last_value END)
+        FROM y
+        WHERE 1 = 1
+        GROUP BY metric, bucket, projection, value
+        ORDER BY metric, bucket, projection, value
+        {_UPSERT_SET}
+    """
 
 
 def _lock_days(cursor: Any, project_id: Any) -> None:
@@ -139,6 +202,8 @@ def refresh_touched(cursor: Any, project_id: Any) -> None:
     days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
     cursor.execute(_hours_sql(hours), [project, project, project, project])
     cursor.execute(_days_sql(days), [project, project, project, project])
+    touched_days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket FROM {INCOMING}"
+    cursor.execute(_projections_sql(touched_days), [project, project])
 
 
 def rebuild(project_id: Any, metric: str | None = None) -> None:
@@ -156,9 +221,10 @@ def rebuild(project_id: Any, metric: str | None = None) -> None:
             # One pass over the points: a group's latest value without a probe per group.
             cursor.execute(
                 f"""
-                INSERT INTO {ROLLUPS} (project_id, metric, grain, bucket, dimensions_key,
-                    dimensions, total, count, minimum, maximum, last_time, last_value)
-                SELECT project_id, metric, 'h', {sql.trunc("hour", "timestamp")},
+                INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket,
+                    dimensions_key, dimensions, total, count, minimum, maximum, last_time,
+                    last_value)
+                SELECT project_id, metric, 'h', '', {sql.trunc("hour", "timestamp")},
                        dimensions_key, (array_agg(dimensions))[1], SUM(value), COUNT(*),
                        MIN(value), MAX(value), MAX(timestamp),
                        (array_agg(value ORDER BY timestamp DESC))[1]
@@ -178,6 +244,11 @@ def rebuild(project_id: Any, metric: str | None = None) -> None:
             f"FROM {ROLLUPS} WHERE grain = 'h' AND {where}"
         )
         cursor.execute(_days_sql(days), [project, project, project, *scope, project])
+        touched_days = (
+            f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
+            f"WHERE grain = 'd' AND projection = '' AND {where}"
+        )
+        cursor.execute(_projections_sql(touched_days), [*scope, project, project])
 
 
 def bump_series(cursor: Any, project_id: Any, metrics: list[str], now: datetime) -> None:
@@ -207,7 +278,8 @@ def drop_before(cutoff: datetime) -> dict[str, int]:
     stamp = sql.db_datetime(day)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT project_id, metric FROM {ROLLUPS} WHERE grain = 'd' AND bucket < %s",
+            f"SELECT DISTINCT project_id, metric FROM {ROLLUPS} "
+            "WHERE grain = 'd' AND projection = '*' AND bucket < %s",
             [stamp],
         )
         touched = cursor.fetchall()

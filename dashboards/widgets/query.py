@@ -5,7 +5,9 @@ A provider describes what it wants as a `Selection` (project, metric, a half-ope
 aggregate, a series per time bucket, or a series per value of a dimension (top N). This
 module turns that into one statement over *records*:
 
-- day rollups for the whole UTC days of the range,
+- day rollups for the whole UTC days of the range: the all-points projection when no
+  dimension matters, one dimension's projection when only that one does (grouped by it or
+  filtered on it), the full dimension sets otherwise,
 - hour rollups for the whole hours at its edges,
 - raw points only for the partial hours at its very edges,
 
@@ -153,10 +155,20 @@ def _filter_sql(filters: Mapping[str, str], column: str) -> tuple[str, list[Any]
     return "".join(clauses), params
 
 
-def records(selection: Selection) -> tuple[str, list[Any]]:
+def projection_for(selection: Selection, group_dimension: str | None) -> str:
+    """Which day rows answer: all points ("*") when no dimension matters, one dimension's
+    rows when only that one does, else the rows of full dimension sets ("")."""
+    needed = set(selection.filters) | ({group_dimension} if group_dimension else set())
+    if not needed:
+        return "*"
+    return next(iter(needed)) if len(needed) == 1 else ""
+
+
+def records(selection: Selection, group_dimension: str | None = None) -> tuple[str, list[Any]]:
     """SQL of the selection's records: (t, dims, total, n, minimum, maximum, last_time,
     last_value)."""
     project = sql.db_uuid(selection.project_id)
+    projection = projection_for(selection, group_dimension)
     parts, params = [], []
     for kind, lo, hi in segments(selection.start, selection.end):
         if kind == "raw":
@@ -171,9 +183,10 @@ def records(selection: Selection) -> tuple[str, list[Any]]:
             text = (
                 "SELECT bucket AS t, dimensions AS dims, total, count AS n, minimum, maximum, "
                 f"last_time, last_value FROM {ROLLUPS} "
-                "WHERE project_id = %s AND metric = %s AND grain = %s"
+                "WHERE project_id = %s AND metric = %s AND grain = %s AND projection = %s"
             )
-            part_params = [project, selection.metric, kind]
+            # Projections exist for days; hours keep full dimension sets only.
+            part_params = [project, selection.metric, kind, projection if kind == "d" else ""]
             column = "bucket"
         if lo is not None:
             text += f" AND {column} >= %s"
@@ -199,9 +212,14 @@ _VALUE = {
 
 
 def _grouped(
-    selection: Selection, key_sql: str, key_params: list[Any], aggregation: str, tail: str
+    selection: Selection,
+    key_sql: str,
+    key_params: list[Any],
+    aggregation: str,
+    tail: str,
+    group_dimension: str | None = None,
 ) -> tuple[str, list[Any]]:
-    body, params = records(selection)
+    body, params = records(selection, group_dimension)
     value = _VALUE[aggregation]
     statement = f"""
         SELECT k, {value} AS value, MAX(last_time) AS as_of
@@ -264,6 +282,6 @@ def by_dimension(
     key = sql.dimension("dims")
     tail = f"ORDER BY value DESC, k LIMIT {limit}"
     statement, params = _grouped(
-        selection, key, [sql.dimension_param(dimension)], aggregation, tail
+        selection, key, [sql.dimension_param(dimension)], aggregation, tail, dimension
     )
     return [(str(row[0]), row[1]) for row in run(statement, params, deadline)]

@@ -32,8 +32,8 @@ def slow_metric(monkeypatch):
     """Make every provider query over the metric `orders` slow (the others stay fast)."""
     original = query.records
 
-    def records(selection):
-        sql, params = original(selection)
+    def records(selection, group_dimension=None):
+        sql, params = original(selection, group_dimension)
         if selection.metric == "orders":
             sql = f"SELECT r.* FROM ({sql}) r CROSS JOIN ({_slow_sql()}) s"  # noqa: S608
         return sql, params
@@ -46,8 +46,8 @@ def broken_metric(monkeypatch):
     """Make the query over `orders` fail in the database (a column that does not exist)."""
     original = query.records
 
-    def records(selection):
-        sql, params = original(selection)
+    def records(selection, group_dimension=None):
+        sql, params = original(selection, group_dimension)
         if selection.metric == "orders":
             sql = f"SELECT r.*, no_such_column FROM ({sql}) r"  # noqa: S608
         return sql, params

@@ -243,9 +243,10 @@ def test_10000_points_in_one_request_within_the_query_budget(
     client_for, project, alice, django_assert_max_num_queries
 ):
     client = client_for(alice)
-    # user, project, savepoint, metric bound (a new metric: lock and count), temp table, load,
-    # upsert, hour and day rollups, series: whatever the number of points
-    with django_assert_max_num_queries(16):
+    # user, project, savepoint, metric bound (a new metric: lock and count), no JIT, temp
+    # table, load, upsert, lock, hour and day rollups, projections, series: whatever the
+    # number of points
+    with django_assert_max_num_queries(18):
         response = post(client, project.pk, {"points": _many(10_000)})
 
     assert response.status_code == 200, response.content[:300]

@@ -218,8 +218,9 @@ def test_a_replaced_value_corrects_min_max_and_last(project, ingest):
     ingest(point("m", "2026-03-01T10:30:00Z", 1), point("m", "2026-03-01T10:10:00Z", 3))
 
     hour = MetricRollup.objects.get(project=project, grain="h")
-    day = MetricRollup.objects.get(project=project, grain="d")
-    for row in (hour, day):
+    day = MetricRollup.objects.get(project=project, grain="d", projection="")
+    everything = MetricRollup.objects.get(project=project, grain="d", projection="*")
+    for row in (hour, day, everything):
         assert (row.total, row.count, row.minimum, row.maximum) == (9, 3, 1, 5)
         assert (row.last_value, row.last_time) == (1, datetime(2026, 3, 1, 10, 30, tzinfo=UTC))
 
