@@ -284,14 +284,25 @@ def _incoming_table(cursor: Any) -> None:
     cursor.execute(f"DELETE FROM {rollups.INCOMING}", [])
 
 
+def _copy_text(text: str) -> str:
+    """A value for COPY's text format: backslash is its escape character."""
+    return text.replace("\\", "\\\\")
+
+
 def _load_incoming(cursor: Any, rows: list[tuple[str, datetime, float, str, str]]) -> None:
     if sql.is_postgres():
         copy_sql = (
             f"COPY {rollups.INCOMING} (metric, ts, value, dimensions, dimensions_key) FROM STDIN"
         )
+        # One text block rather than write_row per point: adapting 50,000 values one by one
+        # was most of the COPY's time. Metric names and keys need no escaping (their
+        # patterns); JSON text escapes control characters, so only its backslashes double.
+        block = "".join(
+            f"{metric}\t{moment.isoformat()}\t{value!r}\t{_copy_text(dims)}\t{key}\n"
+            for metric, moment, value, dims, key in rows
+        )
         with cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(block)
     else:
         cursor.executemany(
             f"INSERT INTO {rollups.INCOMING} VALUES (%s, %s, %s, %s, %s)",

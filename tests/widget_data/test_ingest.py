@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboards import metrics
-from dashboards.models import MetricPoint, MetricRollup, MetricSeries
+from dashboards.models import MetricPoint, MetricRollup, MetricSeries, dimensions_key
 from tests.widget_data.conftest import point
 
 pytestmark = pytest.mark.django_db
@@ -398,3 +398,14 @@ def test_bulk_ingestion_replaces_values_and_their_rollups(client_for, project, a
     assert hour.total == sum(values.values())
     assert (hour.minimum, hour.maximum) == (min(values.values()), max(values.values()))
     assert hour.last_value == 59
+
+
+def test_dimension_values_with_escapes_and_unicode_round_trip(client_for, project, alice):
+    tricky = 'back\\slash\ttab\nline "quoted" ünïcode \\N \u2603'
+    body = {"points": [point("load", "2026-01-01T00:00:00Z", 1.5e16, path=tricky)]}
+    assert post(client_for(alice), project.pk, body).status_code == 200
+
+    stored = MetricPoint.objects.get(project=project)
+    assert stored.dimensions == {"path": tricky}
+    assert stored.value == 1.5e16
+    assert stored.dimensions_key == dimensions_key({"path": tricky})
