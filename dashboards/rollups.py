@@ -198,8 +198,10 @@ def refresh_touched(cursor: Any, project_id: Any) -> None:
     """Recompute the hour and day rows of what `metric_incoming` holds (in a transaction)."""
     project = sql.db_uuid(project_id)
     _lock_days(cursor, project_id)
-    hours = f"SELECT DISTINCT metric, {sql.trunc('hour', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
-    days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket, dimensions_key FROM {INCOMING}"  # noqa: E501
+    hours, days = (
+        f"SELECT DISTINCT metric, {sql.trunc(unit, 'ts')} AS bucket, dimensions_key FROM {INCOMING}"
+        for unit in ("hour", "day")
+    )
     cursor.execute(_hours_sql(hours), [project, project, project, project])
     cursor.execute(_days_sql(days), [project, project, project, project])
     touched_days = f"SELECT DISTINCT metric, {sql.trunc('day', 'ts')} AS bucket FROM {INCOMING}"

@@ -28,6 +28,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from psycopg.errors import QueryCanceled
 
 from dashboards import metrics
 from dashboards.models import Dashboard, Widget
@@ -124,10 +125,13 @@ def _compute(
 
 
 def _error(dashboard: Dashboard, widget: Widget, deadline: Deadline, exc: Exception) -> dict:
-    timed_out = isinstance(exc, WidgetDataTimeout) or deadline.expired()
-    cause = getattr(exc, "__cause__", None)
-    if type(cause).__name__ == "QueryCanceled":
-        timed_out = True
+    # PostgreSQL cancels a statement past its SET LOCAL statement_timeout (QueryCanceled);
+    # SQLite's progress handler interrupts it; either way the budget is then spent.
+    timed_out = (
+        isinstance(exc, WidgetDataTimeout)
+        or isinstance(exc.__cause__, QueryCanceled)
+        or deadline.expired()
+    )
     if timed_out:
         logger.warning(
             "widget data timed out: dashboard=%s widget=%s budget=%.1fs",
