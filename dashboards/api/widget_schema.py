@@ -1,9 +1,11 @@
 """Widget `data` and `error` in the OpenAPI schema, from the widget type modules.
 
-Generated clients see each type's data shape (`oneOf` the types' data schemas) instead of
-`Any`; the same schemas are in `/api/widget-types` as `dataSchema`.
+Generated clients see the types' data shapes (`anyOf`: an empty series fits several
+types, so `oneOf` would refuse it) instead of `Any`; the same schemas are in
+`/api/widget-types` as `dataSchema`. Types with the same shape share one entry.
 """
 
+import json
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -14,15 +16,17 @@ from dashboards.widgets.schemas import openapi_schema
 
 
 def _data_schema() -> dict[str, Any]:
-    shapes = []
+    by_shape: dict[str, list[str]] = {}
     for widget_type in registry.all_types():
         if widget_type.data_schema is None or widget_type.data_schema.get("type") == "null":
             continue
-        shape = openapi_schema(widget_type.data_schema)
-        shape["title"] = f"{widget_type.name} data"
-        shapes.append(shape)
+        key = json.dumps(openapi_schema(widget_type.data_schema), sort_keys=True)
+        by_shape.setdefault(key, []).append(widget_type.name)
+    shapes = [
+        {**json.loads(key), "title": f"{', '.join(names)} data"} for key, names in by_shape.items()
+    ]
     return {
-        "oneOf": shapes,
+        "anyOf": shapes,
         "nullable": True,
         "description": (
             "Computed from the metrics; its shape depends on the widget's `type` (see "
