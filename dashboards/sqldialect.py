@@ -64,8 +64,8 @@ def dimension_param(name: str) -> str:
     return name if is_postgres() else f'$."{name}"'
 
 
-def json_param(value: str) -> str:
-    """A JSON text parameter headed for a JSON column (jsonb on PostgreSQL)."""
+def json_placeholder() -> str:
+    """The placeholder of a JSON text parameter headed for a JSON column (jsonb on PostgreSQL)."""
     return "CAST(%s AS jsonb)" if is_postgres() else "%s"
 
 

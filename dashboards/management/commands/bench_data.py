@@ -287,7 +287,7 @@ def _insert_widgets(project: Project, user: Any, count: int) -> None:
             f"""
             INSERT INTO dashboards_widget (dashboard_id, key, type, title, size, position,
                                            config)
-            SELECT id, 'w1', 'kpi', 'Revenue, 30 days', 'small', 0, {sql.json_param("")}
+            SELECT id, 'w1', 'kpi', 'Revenue, 30 days', 'small', 0, {sql.json_placeholder()}
             FROM dashboards_dashboard WHERE project_id = %s AND name LIKE %s
             """,
             [config, sql.db_uuid(project.pk), PREFIX + "%"],
