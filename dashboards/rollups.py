@@ -220,32 +220,42 @@ def rebuild(project_id: Any, metric: str | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ROLLUPS} WHERE {where}", scope)
         if sql.is_postgres():
-            # One pass over the points: a group's latest value without a probe per group.
-            cursor.execute(
-                f"""
-                INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket,
-                    dimensions_key, dimensions, total, count, minimum, maximum, last_time,
-                    last_value)
-                SELECT project_id, metric, 'h', '', {sql.trunc("hour", "timestamp")},
-                       dimensions_key, (array_agg(dimensions))[1], SUM(value), COUNT(*),
-                       MIN(value), MAX(value), MAX(timestamp),
-                       (array_agg(value ORDER BY timestamp DESC))[1]
-                FROM {POINTS} WHERE {where}
-                GROUP BY project_id, metric, {sql.trunc("hour", "timestamp")}, dimensions_key
-                """,
-                scope,
-            )
+            # One pass over the points, then one over the hour rows: a group's latest value
+            # without a probe per group (a probe per group took over 10 minutes for the
+            # 5.8 million day groups of 10M points with 8,000 dimension sets).
+            for grain, unit, source, columns in (
+                ("h", "hour", POINTS, ("timestamp", "value", "value", "value", "1")),
+                ("d", "day", ROLLUPS, ("bucket", "total", "minimum", "maximum", "count")),
+            ):
+                moment, total, low, high, count = columns
+                latest = "timestamp" if grain == "h" else "last_time"
+                value = "value" if grain == "h" else "last_value"
+                only_hours = "" if grain == "h" else "grain = 'h' AND projection = '' AND "
+                cursor.execute(
+                    f"""
+                    INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket,
+                        dimensions_key, dimensions, total, count, minimum, maximum, last_time,
+                        last_value)
+                    SELECT project_id, metric, '{grain}', '', {sql.trunc(unit, moment)},
+                           dimensions_key, (array_agg(dimensions))[1], SUM({total}),
+                           SUM({count}), MIN({low}), MAX({high}), MAX({latest}),
+                           (array_agg({value} ORDER BY {latest} DESC))[1]
+                    FROM {source} WHERE {only_hours}{where}
+                    GROUP BY project_id, metric, {sql.trunc(unit, moment)}, dimensions_key
+                    """,
+                    scope,
+                )
         else:
             hours = (
                 f"SELECT DISTINCT metric, {sql.trunc('hour', 'timestamp')} AS bucket, "
                 f"dimensions_key FROM {POINTS} WHERE {where}"
             )
             cursor.execute(_hours_sql(hours), [project, project, project, *scope, project])
-        days = (
-            f"SELECT DISTINCT metric, {sql.trunc('day', 'bucket')} AS bucket, dimensions_key "
-            f"FROM {ROLLUPS} WHERE grain = 'h' AND {where}"
-        )
-        cursor.execute(_days_sql(days), [project, project, project, *scope, project])
+            days = (
+                f"SELECT DISTINCT metric, {sql.trunc('day', 'bucket')} AS bucket, "
+                f"dimensions_key FROM {ROLLUPS} WHERE grain = 'h' AND {where}"
+            )
+            cursor.execute(_days_sql(days), [project, project, project, *scope, project])
         touched_days = (
             f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
             f"WHERE grain = 'd' AND projection = '' AND {where}"
