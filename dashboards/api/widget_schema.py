@@ -35,7 +35,7 @@ def _data_schema() -> dict[str, Any]:
     }
 
 
-@extend_schema_field(_data_schema())
+@extend_schema_field(_data_schema(), component_name="WidgetDataValue")
 class WidgetDataField(serializers.JSONField):
     pass
 
