@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell e
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-pg lint format bench schema schemathesis screenshots clean
+.PHONY: install run test test-pg lint format bench bench-widget-data schema schemathesis screenshots clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ schemathesis: install
 
 bench: install
 	bash bench/run.sh
+
+## Widget data over 100k vs 10M points, ingestion rate, worker RSS (PostgreSQL, gunicorn)
+bench-widget-data: install
+	$(BIN)/python bench/widget_data.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

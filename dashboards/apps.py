@@ -6,5 +6,7 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers each widget type's data provider with the registry.
-        from dashboards.widgets import providers  # noqa: F401
+        # Load the widget type modules now, not in the middle of a first request.
+        from dashboards.widgets import registry
+
+        registry.names()

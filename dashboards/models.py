@@ -352,3 +352,83 @@ class MetricPoint(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.dimensions_key = dimensions_key(self.dimensions)
         super().save(*args, **kwargs)
+
+
+class MetricSeries(models.Model):
+    """One row per (project, metric): the series' data version, confirmed by the database.
+
+    Ingestion bumps `version` and `changed_at` in the transaction that writes the points, so
+    a cached widget answer keyed by them can never outlive the data it was computed from,
+    whatever happens to the cache (flushed, restored from an old snapshot, unreachable).
+    The rows also bound how many metrics a project may have (settings.METRICS_MAX_PER_PROJECT).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_series")
+    metric = models.CharField(max_length=100, validators=[metric_name_validator])
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "metric"], name="metric_series_identity"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="metric_series_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} v{self.version}"
+
+
+class RollupGrain(models.TextChoices):
+    HOUR = "h"
+    DAY = "d"
+
+
+class MetricRollup(models.Model):
+    """Aggregates of one bucket (an UTC hour or day) of one series with one dimension set.
+
+    Kept by ingestion (`dashboards/rollups.py`) in the transaction that writes the points,
+    recomputed from the raw points of every bucket a request touched, so a replaced value
+    corrects sum, count, min, max and last alike. For a full dimension set `last_value` is
+    the value of the point at `last_time` (one point per timestamp); for a projection it is
+    the sum of the values at `last_time`. Providers read day rows for whole days (a
+    projection when the widget needs at most one dimension), hour rows for whole hours and
+    raw points only for partial hours.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_rollups")
+    metric = models.CharField(max_length=100)
+    grain = models.CharField(max_length=1, choices=RollupGrain.choices)
+    # "" : one row per full dimension set; "*": one row for all points of the bucket;
+    # a dimension name: one row per value of that dimension (day grain only).
+    projection = models.CharField(max_length=100, default="", blank=True)
+    bucket = models.DateTimeField()
+    dimensions_key = models.CharField(max_length=40)
+    dimensions = models.JSONField(default=dict)
+    total = models.FloatField()
+    count = models.BigIntegerField()
+    minimum = models.FloatField()
+    maximum = models.FloatField()
+    last_time = models.DateTimeField()
+    last_value = models.FloatField()
+
+    class Meta:
+        ordering = ["project", "metric", "grain", "bucket"]
+        constraints = [
+            # Its index (project, metric, grain, projection, bucket, ...) serves the providers'
+            # range reads.
+            models.UniqueConstraint(
+                fields=["project", "metric", "grain", "projection", "bucket", "dimensions_key"],
+                name="metric_rollup_identity",
+            ),
+            models.CheckConstraint(
+                condition=Q(grain__in=RollupGrain.values), name="metric_rollup_grain_valid"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="metric_rollup_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}/{self.grain}@{self.bucket:%Y-%m-%dT%H:%M:%SZ}"

@@ -229,6 +229,18 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# --- Metrics and widget data (docs/widget-data.md) ------------------------------------
+# Distinct metric names a project may hold; an ingestion past it is a 400 naming the point.
+METRICS_MAX_PER_PROJECT = int(os.environ.get("METRICS_MAX_PER_PROJECT", "1000"))
+# `manage.py metrics_retention` drops points older than this many days (unset: keep all).
+METRICS_RETENTION_DAYS = (
+    int(os.environ["METRICS_RETENTION_DAYS"]) if os.environ.get("METRICS_RETENTION_DAYS") else None
+)
+# Rollups kept at ingestion and read by the providers; off only to measure without them.
+METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
+# One budget for all the widget data of a request; keep it below gunicorn's --timeout (30 s).
+WIDGET_DATA_DEADLINE_SECONDS = float(os.environ.get("WIDGET_DATA_DEADLINE_SECONDS", "10"))
+
 # Reads are rate-limited per user only when asked to (dashboards/api/throttling.py).
 API_THROTTLE_READS = env_bool("THROTTLE_READS")
 

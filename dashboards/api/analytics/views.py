@@ -26,7 +26,7 @@ from dashboards.exceptions import PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
-from dashboards.widgets.data import dashboard_widget_data
+from dashboards.widgets.data import dashboard_widget_payloads
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
@@ -46,9 +46,13 @@ def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector):
     the dashboard document, each widget with its `data`, and where it lives."""
     widgets = list(dashboard.widgets.all())
-    data = dashboard_widget_data(dashboard, widgets)
+    payloads = dashboard_widget_payloads(dashboard, widgets)
     document = dashboard_document(dashboard, widgets)
-    document["widgets"] = [{**w, "data": data.get(w["id"])} for w in document["widgets"]]
+    # A widget whose data failed carries `"data": null, "error": {...}`; the rest answer.
+    document["widgets"] = [
+        {**item, **payload.body_fields()}
+        for item, payload in zip(document["widgets"], payloads, strict=True)
+    ]
     return {
         "id": dashboard.pk,
         **document,
@@ -367,6 +371,8 @@ def widget_type_catalogue() -> dict[str, Any]:
             "sizes": list(t.sizes),
             "hasData": t.has_data,
             "configSchema": t.config_schema,
+            "dataSchema": t.data_schema,
+            "render": t.render.as_dict(),
         }
         for t in registry.all_types()
     ]
