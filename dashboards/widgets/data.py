@@ -23,6 +23,7 @@ from django.utils import timezone
 from dashboards import metrics
 from dashboards.models import Dashboard, Widget
 from dashboards.widgets import providers, registry
+from ops import metrics as ops_metrics
 
 DATA_KEY = "widget-data:{digest}"
 # Today's date is in the key, so an entry is never read after its day; keep it that long.
@@ -119,6 +120,7 @@ def dashboard_widget_payloads(
             data = _compute(dashboard, widget, now)
             fresh[cache_key] = {"data": data}  # wrapped: None is a value, not a miss
         results.append(WidgetData(widget.key, widget.type, data, plan.etag, plan.last_modified))
+    ops_metrics.widget_data_lookups(hits=len(keys) - len(fresh), misses=len(fresh))
     if fresh:
         cache.set_many(fresh, timeout=DATA_TIMEOUT)
     return results

@@ -25,6 +25,7 @@ from dashboards.exceptions import PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard
 from dashboards.widgets import registry
 from dashboards.widgets.data import dashboard_widget_data
+from idempotency.decorators import idempotent
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
@@ -147,6 +148,7 @@ class DashboardCollectionView(AnalyticsView):
         return Response(body)
 
     @extend_schema(operation_id="dashboards_create", responses={201: s.DashboardCreatedSerializer})
+    @idempotent()
     def post(self, request: Request) -> Response:
         """Create a dashboard (in your personal project unless `projectId` is given)."""
         serializer = s.DashboardWriteSerializer(data=request.data)
@@ -294,6 +296,7 @@ class UserDashboardsView(AnalyticsView):
     @extend_schema(
         operation_id="user_dashboards_assign", responses={201: s.UserDashboardsSerializer}
     )
+    @idempotent()
     def post(self, request: Request, user_id: str) -> Response:
         """Assign a dashboard you may change (or, for staff, any you can see) to the user."""
         serializer = s.AssignSerializer(data=request.data)

@@ -1,0 +1,21 @@
+"""The current request's id, for log records and error bodies (set by the middleware)."""
+
+import re
+import uuid
+from contextvars import ContextVar
+
+# What a client or a proxy may send as X-Request-ID: the usual UUID/hex/base64url forms.
+# Anything else (too long, spaces, control characters) is replaced, never echoed.
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:+/=-]{8,128}$")
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def accept_or_generate(candidate: str | None) -> str:
+    if candidate and REQUEST_ID_RE.match(candidate):
+        return candidate
+    return uuid.uuid4().hex
+
+
+def current_request_id() -> str | None:
+    return request_id.get()
