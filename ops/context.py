@@ -3,6 +3,9 @@
 import re
 import uuid
 from contextvars import ContextVar
+from typing import Any
+
+from django.core.signals import request_finished
 
 # What a client or a proxy may send as X-Request-ID: the usual UUID/hex/base64url forms.
 # Anything else (too long, spaces, control characters) is replaced, never echoed.
@@ -19,3 +22,10 @@ def accept_or_generate(candidate: str | None) -> str:
 
 def current_request_id() -> str | None:
     return request_id.get()
+
+
+def _clear(**kwargs: Any) -> None:
+    request_id.set(None)
+
+
+request_finished.connect(_clear, dispatch_uid="ops.context.clear_request_id")

@@ -25,11 +25,10 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         rid = accept_or_generate(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = rid
-        token = request_id.set(rid)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx after the middleware returns, and
+        # those lines need the id too. Cleared when the request finishes (ops/context.py).
+        request_id.set(rid)
+        response = self.get_response(request)
         response["X-Request-ID"] = rid
         match = request.resolver_match
         route = (match.view_name or "unnamed") if match is not None else "unmatched"
