@@ -12,6 +12,7 @@ slow or frozen database ends in a 503, not in a killed worker.
 import multiprocessing
 import os
 import shutil
+import tempfile
 
 wsgi_app = "dashboards_site.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
@@ -40,7 +41,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Prometheus metrics shared by the workers (ops/metrics.py): each worker writes its values
 # to files in this directory, /metrics sums them.
 os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "dashboards-prom")
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(tempfile.gettempdir(), f"dashboards-prom-{os.getpid()}"),
 )
 
 

@@ -66,7 +66,8 @@ def main() -> int:
     worst = max(timings)
     print(
         f"slow clients: {args.slow} connections dribbling headers ({sent[0]} bytes sent); "
-        f"{len(timings)} normal requests meanwhile: median {statistics.median(timings) * 1000:.1f} ms, "
+        f"{len(timings)} normal requests meanwhile: "
+        f"median {statistics.median(timings) * 1000:.1f} ms, "
         f"max {worst * 1000:.1f} ms (limit {args.limit * 1000:.0f} ms)"
     )
     return 0 if worst <= args.limit else 1
