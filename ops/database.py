@@ -32,10 +32,35 @@ from ops import metrics
 logger = logging.getLogger("dashboards.database")
 
 UNAVAILABLE_MESSAGE = "The database is unavailable; retry shortly."
+# The connection broke while COMMIT was on its way: the server may have committed. The
+# client must not take the 503 as "nothing was written" (a retry with the same
+# Idempotency-Key is safe either way).
+UNKNOWN_OUTCOME_MESSAGE = (
+    "The database became unavailable while saving: the change may have been saved. "
+    "Retry with the same Idempotency-Key, or read it back."
+)
 
 
 def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
+
+
+def during_commit(exc: BaseException) -> bool:
+    """True when the error was raised by a COMMIT (its outcome is unknown)."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_name in {"commit", "_commit"} and "django/db/" in code.co_filename:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def describe_unavailable(exc: BaseException) -> tuple[str, dict | None]:
+    """(message, details) of the 503 for a database error."""
+    if during_commit(exc):
+        return UNKNOWN_OUTCOME_MESSAGE, {"outcome": "unknown"}
+    return UNAVAILABLE_MESSAGE, None
 
 
 def retry_after() -> str:
@@ -146,7 +171,8 @@ class DatabaseGuardMiddleware:
 
         log_unavailable(request, exception)
         if family_for(request.path):
-            response = error_response(request, 503, "SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE)
+            message, details = describe_unavailable(exception)
+            response = error_response(request, 503, "SERVICE_UNAVAILABLE", message, details)
         else:
             response = HttpResponse(
                 "<!doctype html><title>Service unavailable</title>"

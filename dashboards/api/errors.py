@@ -90,7 +90,8 @@ def describe(exc: BaseException) -> tuple[int, str, str, Any] | None:
             status = 400
         return status, exc.code, exc.message, exc.details
     if database.is_unavailable(exc):
-        return 503, "SERVICE_UNAVAILABLE", database.UNAVAILABLE_MESSAGE, None
+        message, details = database.describe_unavailable(exc)
+        return 503, "SERVICE_UNAVAILABLE", message, details
     if isinstance(exc, RequestDataTooBig):
         return 413, "PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB.", None
     if isinstance(exc, DjangoValidationError):

@@ -133,3 +133,23 @@ def test_a_frozen_database_query_is_cut_at_the_deadline(settings):
         watchdog.active.pop(threading.get_ident(), None)
         connection.close()
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(
+    client_for, alice, monkeypatch
+):
+    # The server may have committed before the connection broke: a 503 must not claim
+    # that nothing was written.
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def broken_commit(self):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    client = client_for(alice)
+    monkeypatch.setattr(BaseDatabaseWrapper, "_commit", broken_commit)
+    response = client.post("/api/dashboards", {"name": "Maybe", "widgets": []}, format="json")
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == {"outcome": "unknown"}
+    assert "may have been saved" in response.json()["error"]["message"]
