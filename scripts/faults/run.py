@@ -20,6 +20,7 @@ Ports: PostgreSQL FAULTS_PG_PORT (5563), Redis FAULTS_REDIS_PORT (6393), app FAU
 """
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -390,7 +391,7 @@ def summarize(
         if not counts:
             continue
         total = sum(counts.values())
-        detail = ", ".join(f"{n}×{s}" for s, n in sorted(counts.items(), key=lambda x: -x[1]))
+        detail = ", ".join(f"{n}x{s}" for s, n in sorted(counts.items(), key=lambda x: -x[1]))
         parts.append(f"{op} {total}: {detail}")
     slowest = max((o.seconds for o in during), default=0.0)
     recovered = [
@@ -458,11 +459,11 @@ print(project.pk)""",
         )
         project_id = setup.stdout.strip().splitlines()[-1]
         app.start()
-        status, tokens, _ = request(
+        _status, tokens, _ = request(
             "POST", "/api/auth/token/", {"username": "faults", "password": PASSWORD}
         )
         token = tokens["access"]
-        status, created, _ = request(
+        _status, created, _ = request(
             "POST",
             "/api/dashboards",
             {
@@ -586,7 +587,11 @@ print(project.pk)""",
                 failures.append(
                     f"Redis restored from an older snapshot: widget data {value}, database {total}"
                 )
-                return f"stale widget data: {value} served while the database holds {total:g} (before the restore: {sum(p['value'] for p in fresh['series'])})"
+                before = sum(p["value"] for p in fresh["series"])
+                return (
+                    f"stale widget data: {value:g} served while the database holds {total:g} "
+                    f"(before the restore: {before:g})"
+                )
             return f"widget data {value:g} = the database's {total:g} right after the restore"
 
         if "redis-snapshot" not in skip:
@@ -634,10 +639,8 @@ print(project.pk)""",
     finally:
         app.stop()
         for action in (lambda: pg.signal(signal.SIGCONT), lambda: pg.stop("immediate"), redis.kill):
-            try:
+            with contextlib.suppress(Exception):  # the server may already be down
                 action()
-            except Exception:
-                pass
         if os.environ.get("FAULTS_KEEP"):
             print(f"kept {base}")
         else:
