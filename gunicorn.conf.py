@@ -5,7 +5,7 @@ from the environment. Used by `make serve-prod` and the fault scripts:
 
 Sync workers behind nginx: nginx buffers whole requests and responses, so a slow client
 never holds a worker, and a sync worker is the cheapest per request. The worker timeout is
-above the database's timeouts (connect 3 s, statement 10 s, request deadline 20 s), so a
+above the database's timeouts (connect 3 s, statement 10 s, request deadline 12 s), so a
 slow or frozen database ends in a 503, not in a killed worker.
 """
 

@@ -126,7 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # A frozen database answers nothing, not even a timeout: past this many seconds a request's
 # database connections are dropped, so it answers 503 (ops/database.py). 0 turns it off.
-DB_REQUEST_DEADLINE = float(os.environ.get("DB_REQUEST_DEADLINE", "20"))
+DB_REQUEST_DEADLINE = float(os.environ.get("DB_REQUEST_DEADLINE", "12"))
 # Seconds a client is told to wait (Retry-After) when the database is unavailable.
 DB_RETRY_AFTER = int(os.environ.get("DB_RETRY_AFTER", "2"))
 

@@ -156,6 +156,7 @@ class DatabaseGuardMiddleware:
         if self.deadline <= 0:
             return self.get_response(request)
         ident = threading.get_ident()
+        # This thread's wrappers (the watchdog thread cannot look them up itself).
         wrappers = [connections[alias] for alias in connections]
         watchdog.active[ident] = (time.monotonic() + self.deadline, wrappers)
         try:

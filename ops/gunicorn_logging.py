@@ -7,7 +7,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from ops.logs import JsonFormatter
+from ops.logs import JsonFormatter, RequestIdFilter
 
 
 class JsonLogger(Logger):
@@ -16,6 +16,7 @@ class JsonLogger(Logger):
         formatter = JsonFormatter()
         for handler in self.error_log.handlers:
             handler.setFormatter(formatter)
+            handler.addFilter(RequestIdFilter())
         for handler in self.access_log.handlers:
             handler.setFormatter(logging.Formatter("%(message)s"))
 
