@@ -16,7 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboards_site.settings")
 os.environ.setdefault("DJANGO_ALLOW_INSECURE_KEY", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
