@@ -93,7 +93,8 @@ class _Watchdog:
     """One daemon thread per process; a request registers its connections and deadline."""
 
     def __init__(self) -> None:
-        self.active: dict[int, tuple[float, list]] = {}
+        # thread id -> (deadline, connection wrappers, request id, path)
+        self.active: dict[int, tuple[float, list, str | None, str]] = {}
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -108,17 +109,24 @@ class _Watchdog:
     def _run(self) -> None:
         while True:
             time.sleep(0.5)
-            now = time.monotonic()
-            for ident, (deadline, wrappers) in list(self.active.items()):
-                if now > deadline and self.active.get(ident, (None,))[0] == deadline:
-                    self.active.pop(ident, None)
-                    dropped = sum(_drop(wrapper) for wrapper in wrappers)
-                    if dropped:
-                        logger.warning(
-                            "request past its database deadline (%s s): %d connection(s) dropped",
-                            settings.DB_REQUEST_DEADLINE,
-                            dropped,
-                        )
+            try:
+                self._check(time.monotonic())
+            except Exception:  # the watchdog must outlive any one bad round
+                logger.exception("database deadline watchdog failed")
+
+    def _check(self, now: float) -> None:
+        for ident, (deadline, wrappers, rid, path) in list(self.active.items()):
+            if now > deadline and self.active.get(ident, (None,))[0] == deadline:
+                self.active.pop(ident, None)
+                dropped = sum(_drop(wrapper) for wrapper in wrappers)
+                if dropped:
+                    # Logged from this thread: the request's id is passed along.
+                    logger.warning(
+                        "request past its database deadline (%s s): %d connection(s) dropped",
+                        settings.DB_REQUEST_DEADLINE,
+                        dropped,
+                        extra={"request_id": rid or "-", "path": path},
+                    )
 
 
 def _drop(wrapper: object) -> int:
@@ -158,7 +166,12 @@ class DatabaseGuardMiddleware:
         ident = threading.get_ident()
         # This thread's wrappers (the watchdog thread cannot look them up itself).
         wrappers = [connections[alias] for alias in connections]
-        watchdog.active[ident] = (time.monotonic() + self.deadline, wrappers)
+        watchdog.active[ident] = (
+            time.monotonic() + self.deadline,
+            wrappers,
+            getattr(request, "request_id", None),
+            request.path,
+        )
         try:
             return self.get_response(request)
         finally:

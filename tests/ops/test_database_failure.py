@@ -124,7 +124,7 @@ def test_a_frozen_database_query_is_cut_at_the_deadline(settings):
     connection.ensure_connection()
     # The wrapper itself, not the thread-local proxy: the watchdog runs in its own thread.
     wrappers = [connections["default"]]
-    watchdog.active[threading.get_ident()] = (time.monotonic() + 0.5, wrappers)
+    watchdog.active[threading.get_ident()] = (time.monotonic() + 0.5, wrappers, "rid", "/x")
     started = time.monotonic()
     try:
         with pytest.raises(OperationalError), connection.cursor() as cursor:
