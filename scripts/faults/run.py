@@ -433,7 +433,7 @@ def main() -> int:
         "PROMETHEUS_MULTIPROC_DIR": str(base / "prometheus"),
         "DJANGO_PLAIN_STATIC": "1",
         "GUNICORN_ACCESS_LOG": str(base / "access.log"),
-        "DB_REQUEST_DEADLINE": deadline,
+        **deadline,
     }
     (base / "prometheus").mkdir()
     app = App(base, env)
