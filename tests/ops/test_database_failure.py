@@ -153,3 +153,16 @@ def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(
     assert response.status_code == 503
     assert response.json()["error"]["details"] == {"outcome": "unknown"}
     assert "may have been saved" in response.json()["error"]["message"]
+
+
+def test_postgresql_connections_carry_the_timeouts(settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("10s",)
+    assert connection.settings_dict["OPTIONS"]["connect_timeout"] == 3
+    # Below gunicorn's 30 s worker timeout, above the statement timeout.
+    assert 10 < settings.DB_REQUEST_DEADLINE < 30
