@@ -36,7 +36,7 @@ fi
 export DEBUG=0 DATABASE_URL REDIS_URL SECRET_KEY
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 # The client address is the one nginx (on this host) reports in X-Forwarded-For.
-export NUM_PROXIES="${NUM_PROXIES:-1}" TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"
+export NUM_PROXIES="${NUM_PROXIES:-1}"
 export LOG_FORMAT="${LOG_FORMAT:-json}" LOG_LEVEL="${LOG_LEVEL:-INFO}"
 # Plain HTTP on loopback here; behind TLS termination set SECURE_COOKIES=1 (the default).
 export SECURE_COOKIES="${SECURE_COOKIES:-0}"
