@@ -9,13 +9,14 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
 from dashboards import services
+from dashboards.exceptions import DomainError
 from dashboards.models import (
     MAX_WIDGETS,
     Dashboard,
@@ -25,7 +26,11 @@ from dashboards.models import (
     UserDashboard,
     Widget,
 )
+from dashboards.specs import DashboardSpec, WidgetSpec
 from dashboards.widgets import registry
+
+# Dashboard form fields that are part of the spec (project and owner are where it lives).
+ADMIN_SPEC_FIELDS = ("name", "description", "type", "scope", "refresh_interval", "definition")
 
 
 class PrettyJSONField(forms.JSONField):
@@ -155,12 +160,73 @@ class DashboardAdmin(admin.ModelAdmin):
             obj.pk,
         )
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            # The forms check what they can; what only the write can tell (a race with
+            # another writer) rolls the whole save back and is said here, not as a 500.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request: HttpRequest, obj: Dashboard, form: Any, change: bool) -> None:
-        if change:
-            # Every change, through the admin too, makes a new version.
-            obj.version = F("version") + 1
-        super().save_model(request, obj, form, change)
-        obj.refresh_from_db(fields=["version"])
+        # Written in save_related, with its widgets: the service writes both at once.
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Save the dashboard and its widgets through the one writer, as the APIs do."""
+        data = form.cleaned_data
+        rows = [
+            widget_form.cleaned_data
+            for formset in formsets
+            if formset.model is Widget
+            for widget_form in formset.forms
+            if widget_form.cleaned_data and not widget_form.cleaned_data.get("DELETE")
+        ]
+        spec = DashboardSpec(
+            **{name: data[name] for name in ADMIN_SPEC_FIELDS},
+            widgets=tuple(
+                WidgetSpec(
+                    key=row["key"],
+                    type=row["type"],
+                    title=row["title"],
+                    size=row["size"],
+                    config=row["config"],
+                )
+                for row in sorted(rows, key=lambda row: row["position"])
+            ),
+        )
+        saved = services.dashboard_save(
+            actor=request.user,
+            spec=spec,
+            dashboard=Dashboard.objects.get(pk=form.instance.pk) if change else None,
+            project=data["project"],
+            owner=data["owner"],
+            as_admin=True,
+        )
+        # The admin redirects and logs with this object: make it the saved one (an inline
+        # formset clears a new parent's generated id, so the service chose the id).
+        form.instance.pk = saved.pk
+        form.instance.version = saved.version
+        form.instance.created_at = saved.created_at
+        form.instance.updated_at = saved.updated_at
+        for formset in formsets:
+            _describe_changes(formset)
+
+
+def _describe_changes(formset: Any) -> None:
+    """What formset.save() would have recorded, for the admin's change message."""
+    deleted = [f for f in formset.initial_forms if formset._should_delete_form(f)]
+    kept = [f for f in formset.forms if f not in deleted and f.has_changed()]
+    formset.deleted_objects = [f.instance for f in deleted]
+    formset.new_objects = [f.instance for f in kept if f in formset.extra_forms]
+    formset.changed_objects = [(f.instance, f.changed_data) for f in kept if f.instance.pk]
 
 
 class UserDashboardForm(forms.ModelForm):

@@ -1,86 +1,43 @@
-"""The dashboard document: one JSON object holding everything a front end keeps.
+"""The v1 dialect of the dashboard document (family 2's `definition`).
 
-The v1 family shows a dashboard's `definition` as the whole document: `description`,
-`type`, `refreshInterval`, `widgets` (the same widget shape as family 1) and any other keys
-verbatim. The model keeps those four in columns and rows (so that family 1, the admin and
-the widget data read them) and only the other keys in `Dashboard.definition`. These two
-functions are the whole translation, both ways, so a round trip is lossless.
+The v1 family shows a dashboard's `definition` as one JSON object: `description`, `type`,
+`refreshInterval`, `widgets` (the same shape as family 1) and any other keys verbatim, with
+`name` and `scope` beside it. The canonical document (`dashboards.specs`) keeps those other
+keys under its own `definition`. These two functions are the whole translation, both ways,
+so a round trip is lossless.
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from dashboards.exceptions import ValidationFailed
-from dashboards.models import RESERVED_DEFINITION_KEYS, Dashboard, Widget
+from dashboards.models import Dashboard, Widget
+from dashboards.specs import DOCUMENT_FIELDS, DashboardSpec, dashboard_document, invalid_field
 
-# Document key -> (service keyword, JSON type name, Python types).
-_DOCUMENT_FIELDS: dict[str, tuple[str, str, type | tuple[type, ...]]] = {
-    "description": ("description", "a string", str),
-    "type": ("type", "a string", str),
-    "refreshInterval": ("refresh_interval", "an integer", int),
-    "widgets": ("widgets", "a list of widgets", list),
-}
-# Reserved keys that are not part of the document (the name is `dashboard.name`).
-_FOREIGN_KEYS = sorted(RESERVED_DEFINITION_KEYS - _DOCUMENT_FIELDS.keys())
+# Document keys that v1 carries inside `definition`; name and scope travel beside it.
+V1_DEFINITION_KEYS = tuple(key for key in DOCUMENT_FIELDS if key not in {"name", "scope"})
+V1_COLUMN_KEYS = tuple(key for key in V1_DEFINITION_KEYS if key != "definition")
+_BESIDE = ("name",)  # keys a client might put in the definition by mistake
 
 
-def widget_document(widget: Widget) -> dict[str, Any]:
-    return {
-        "id": widget.key,
-        "type": widget.type,
-        "title": widget.title,
-        "size": widget.size,
-        "config": widget.config,
-    }
+def v1_definition(dashboard: Dashboard, widgets: Iterable[Widget]) -> dict[str, Any]:
+    """The stored extra keys verbatim, plus the keys that live in columns and rows."""
+    document = dashboard_document(dashboard, widgets)
+    return {**document["definition"], **{key: document[key] for key in V1_COLUMN_KEYS}}
 
 
-def dashboard_document(dashboard: Dashboard, widgets: Iterable[Widget]) -> dict[str, Any]:
-    """The stored extra keys verbatim, plus the four keys that live in columns and rows."""
-    return {
-        **dashboard.definition,
-        "description": dashboard.description,
-        "type": dashboard.type,
-        "refreshInterval": dashboard.refresh_interval,
-        "widgets": [widget_document(widget) for widget in widgets],
-    }
-
-
-def _default(service_keyword: str) -> Any:
-    if service_keyword == "widgets":
-        return []
-    return Dashboard._meta.get_field(service_keyword).get_default()
-
-
-def document_fields(document: Any) -> dict[str, Any]:
-    """Split a client's document into service keywords; the rest is `definition`.
-
-    The save replaces the whole dashboard, so an absent key takes its default (no widgets,
-    type `custom`, ...). Only JSON types are checked here; values are the services' job.
-    """
-    if document is None:
-        document = {}
-    if not isinstance(document, dict):
-        raise ValidationFailed(
-            "definition: Must be a JSON object.", details={"definition": ["Must be a JSON object."]}
-        )
-    for key in _FOREIGN_KEYS:
-        if key in document:
-            message = f"The {key} is dashboard.{key}; it has no place in the definition."
-            raise ValidationFailed(
-                f"definition.{key}: {message}", details={f"definition.{key}": [message]}
+def v1_spec(*, name: Any, scope: Any, definition: Any) -> DashboardSpec:
+    """The whole dashboard a v1 save describes: what the definition leaves out takes its
+    default (a save replaces), other keys are kept verbatim."""
+    if definition is None:
+        definition = {}
+    if not isinstance(definition, dict):
+        raise invalid_field("definition", "Must be a JSON object.")
+    for key in _BESIDE:
+        if key in definition:
+            raise invalid_field(
+                f"definition.{key}", f"The {key} is dashboard.{key}; it has no place here."
             )
-    fields: dict[str, Any] = {}
-    for key, (keyword, type_name, python_type) in _DOCUMENT_FIELDS.items():
-        if key not in document:
-            fields[keyword] = _default(keyword)
-            continue
-        value = document[key]
-        # bool is an int in Python, never in JSON.
-        if isinstance(value, bool) or not isinstance(value, python_type):
-            message = f"Must be {type_name}."
-            raise ValidationFailed(
-                f"definition.{key}: {message}", details={f"definition.{key}": [message]}
-            )
-        fields[keyword] = value
-    fields["definition"] = {k: v for k, v in document.items() if k not in _DOCUMENT_FIELDS}
-    return fields
+    spec = DashboardSpec.from_document(definition, prefix="definition.", keys=V1_COLUMN_KEYS)
+    extra = {key: value for key, value in definition.items() if key not in V1_COLUMN_KEYS}
+    return replace(spec, name=name, scope=scope, definition=extra).with_defaults()

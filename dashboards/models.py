@@ -18,20 +18,33 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from dashboards.exceptions import DomainError
+from dashboards.limits import (
+    DEFAULT_DASHBOARD_TYPE,
+    DEFAULT_SIZE,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_DEFINITION_BYTES,
+    MAX_REFRESH_INTERVAL,
+    MAX_WIDGETS,  # noqa: F401 - re-exported for the admin and services
+    MIN_REFRESH_INTERVAL,
+    NAME_MAX_LENGTH,
+    ROLES,
+    SCOPES,
+    SIZES,
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    WIDGET_KEY_MAX_LENGTH,
+    WIDGET_KEY_PATTERN,
+    WIDGET_TITLE_MAX_LENGTH,
+)
 from dashboards.widgets import registry
 
-MAX_DEFINITION_BYTES = 256 * 1024
-MAX_WIDGETS = 100
-MIN_REFRESH_INTERVAL = 5
-MAX_REFRESH_INTERVAL = 86400
-
 slug_validator = RegexValidator(
-    r"^[a-z0-9][a-z0-9_-]{0,49}$",
-    "Use a lowercase slug: letters, digits, '-' or '_' (at most 50).",
+    SLUG_PATTERN,
+    f"Use a lowercase slug: letters, digits, '-' or '_' (at most {SLUG_MAX_LENGTH}).",
 )
 widget_key_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-    "Use letters, digits, '_', '-' or '.' (at most 64).",
+    WIDGET_KEY_PATTERN,
+    f"Use letters, digits, '_', '-' or '.' (at most {WIDGET_KEY_MAX_LENGTH}).",
 )
 metric_name_validator = RegexValidator(registry.METRIC_NAME_PATTERN, "Invalid metric name.")
 
@@ -67,31 +80,16 @@ def validate_definition(value: Any) -> None:
         )
 
 
-class Role(models.TextChoices):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
-
-
-ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
-
-
-class Scope(models.TextChoices):
-    USER = "user"
-    PROJECT = "project"
-
-
-class Size(models.TextChoices):
-    SMALL = "small"
-    MEDIUM = "medium"
-    LARGE = "large"
-    FULL = "full"
+Role = models.TextChoices("Role", [(name.upper(), name) for name in ROLES])
+ROLE_RANK = {role: rank for rank, role in enumerate(Role, start=1)}
+Scope = models.TextChoices("Scope", [(name.upper(), name) for name in SCOPES])
+Size = models.TextChoices("Size", [(name.upper(), name) for name in SIZES])
 
 
 class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=2000)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True, validators=[validate_json_object])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_projects"
@@ -148,9 +146,11 @@ class Dashboard(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboards"
     )
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.USER)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=2000)
-    type = models.CharField(max_length=50, default="custom", validators=[slug_validator])
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    type = models.CharField(
+        max_length=SLUG_MAX_LENGTH, default=DEFAULT_DASHBOARD_TYPE, validators=[slug_validator]
+    )
     refresh_interval = models.PositiveIntegerField(
         default=0,
         validators=[validate_refresh_interval],
@@ -210,10 +210,10 @@ class Dashboard(models.Model):
 class Widget(models.Model):
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")
     # The id the client sees ("widget_1"): unique within the dashboard.
-    key = models.CharField(max_length=64, validators=[widget_key_validator])
+    key = models.CharField(max_length=WIDGET_KEY_MAX_LENGTH, validators=[widget_key_validator])
     type = models.CharField(max_length=50)
-    title = models.CharField(max_length=200, blank=True)
-    size = models.CharField(max_length=10, choices=Size.choices, default=Size.MEDIUM)
+    title = models.CharField(max_length=WIDGET_TITLE_MAX_LENGTH, blank=True)
+    size = models.CharField(max_length=10, choices=Size.choices, default=DEFAULT_SIZE)
     position = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(10000)])
     config = models.JSONField(default=dict, blank=True)
 

@@ -5,6 +5,7 @@ families, the admin and the pages all call these.
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from dashboards.models import (
@@ -131,13 +132,30 @@ def can_create_in_project(user: Any, project: Project) -> bool:
     return has_project_role(user, project, Role.EDITOR)
 
 
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_staff", False)) or _is_superuser(user)
+
+
 def can_assign_dashboard(user: Any, dashboard: Dashboard) -> bool:
     """Whoever may change the dashboard, and staff."""
-    return bool(getattr(user, "is_staff", False)) or can_change_dashboard(user, dashboard)
+    return _is_staff(user) or can_change_dashboard(user, dashboard)
 
 
-def can_manage_assignments_of(user: Any, target_user_id: int) -> bool:
+def can_manage_assignments_of(user: Any, target_user_id: int | None) -> bool:
     """A user manages their own list (read, reorder, default); staff manage anyone's."""
-    return user.is_authenticated and (
-        user.pk == target_user_id or bool(getattr(user, "is_staff", False))
-    )
+    return user.is_authenticated and (user.pk == target_user_id or _is_staff(user))
+
+
+def assignable_users(user: Any) -> QuerySet:
+    """Whom the user may assign dashboards to: staff anyone active; others themselves and
+    the users they share a project with. Anyone else is answered exactly like a missing
+    user, so that accounts cannot be enumerated through assignments."""
+    users = get_user_model().objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return users.none()
+    if _is_staff(user):
+        return users
+    projects = Project.objects.filter(project_visibility_q(user)).values("id")
+    return users.filter(
+        Q(pk=user.pk) | Q(owned_projects__in=projects) | Q(memberships__project__in=projects)
+    ).distinct()

@@ -4,6 +4,7 @@ may not see. Invisible and missing raise the same NotFound."""
 import uuid
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     F,
@@ -18,7 +19,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 
 from dashboards import permissions
-from dashboards.exceptions import DashboardNotFound, ProjectNotFound, UserNotFound
+from dashboards.exceptions import (
+    DashboardNotFound,
+    PermissionDenied,
+    ProjectNotFound,
+    UserNotFound,
+)
 from dashboards.models import Dashboard, Project, ProjectMembership, UserDashboard, Widget
 
 
@@ -156,13 +162,20 @@ def dashboard_get(
     return dashboard
 
 
-def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
-    """A user's assigned dashboards in their order, default included."""
-    from django.contrib.auth import get_user_model
-
+def _own_list_user(actor: Any, user_id: Any) -> int:
+    """The id of a user whose assignments the actor manages (themselves, or staff)."""
     user_pk = parse_user_id(user_id)
+    if not permissions.can_manage_assignments_of(actor, user_pk):
+        raise PermissionDenied("Only staff may see or change another user's dashboards.")
     if user_pk is None or not get_user_model().objects.filter(pk=user_pk, is_active=True).exists():
         raise UserNotFound()
+    return user_pk
+
+
+def user_assignments(*, actor: Any, user_id: Any) -> QuerySet[UserDashboard]:
+    """A user's assigned dashboards in their order, default included: the user's own list,
+    or anyone's for staff."""
+    user_pk = _own_list_user(actor, user_id)
     return (
         UserDashboard.objects.filter(user_id=user_pk)
         .select_related("dashboard")
@@ -170,12 +183,11 @@ def user_assignments(*, user_id: Any) -> QuerySet[UserDashboard]:
     )
 
 
-def assigned_dashboard(*, user_id: Any, dashboard_id: Any) -> Dashboard:
-    """The dashboard of an existing assignment; not assigned (or no such id) is NotFound."""
+def assigned_dashboard(*, actor: Any, user_id: Any, dashboard_id: Any) -> Dashboard:
+    """The dashboard of an existing assignment in a list the actor manages; not assigned
+    (or no such id) is NotFound."""
+    user_pk = _own_list_user(actor, user_id)
     pk = parse_uuid(dashboard_id)
-    user_pk = parse_user_id(user_id)
-    if user_pk is None:
-        raise UserNotFound()
     assignment = (
         UserDashboard.objects.filter(user_id=user_pk, dashboard_id=pk)
         .select_related("dashboard__project")

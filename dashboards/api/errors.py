@@ -20,6 +20,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from dashboards import exceptions as domain
+from dashboards.specs import MODEL_TO_DOCUMENT
 from ops import database
 
 logger = logging.getLogger(__name__)
@@ -28,9 +29,9 @@ V1_PREFIX = "/api/v1/"
 API_PREFIX = "/api/"
 CONFLICT_STATUSES = {409, 412}
 
-# Family 1 speaks camelCase; services name model fields.
+# Family 1 speaks camelCase; services name model fields (the document's own names first).
 _CAMEL = {
-    "refresh_interval": "refreshInterval",
+    **{model: key for model, key in MODEL_TO_DOCUMENT.items() if model != key},
     "project_id": "projectId",
     "user_id": "userId",
     "dashboard_id": "dashboardId",

@@ -10,6 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dashboards.limits import MAX_WIDGETS, SIZES, WIDGET_KEY_PATTERN, WIDGET_TITLE_MAX_LENGTH
 from dashboards.widgets import registry
 
 
@@ -60,12 +61,12 @@ WIDGET_INPUT_SCHEMA = {
     "properties": {
         "id": {
             "type": "string",
-            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+            "pattern": WIDGET_KEY_PATTERN,
             "description": "Client key, e.g. widget_1; generated when omitted.",
         },
         "type": {"type": "string", "enum": registry.names()},
-        "title": {"type": "string", "maxLength": 200},
-        "size": {"type": "string", "enum": list(registry.SIZES)},
+        "title": {"type": "string", "maxLength": WIDGET_TITLE_MAX_LENGTH},
+        "size": {"type": "string", "enum": list(SIZES)},
         "config": {
             "type": "object",
             "additionalProperties": {},
@@ -76,7 +77,7 @@ WIDGET_INPUT_SCHEMA = {
 }
 
 
-@extend_schema_field({"type": "array", "maxItems": 100, "items": WIDGET_INPUT_SCHEMA})
+@extend_schema_field({"type": "array", "maxItems": MAX_WIDGETS, "items": WIDGET_INPUT_SCHEMA})
 class WidgetListField(serializers.ListField):
     """A list of widget objects; their rules are the services' and the registry's."""
 

@@ -1,6 +1,7 @@
 """The admin posts real change forms: validation is the models' and the registry's."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from dashboards.models import Dashboard, UserDashboard, Widget
@@ -75,6 +76,17 @@ def test_staff_creates_dashboard_with_two_widgets(admin_client, alice):
         ("widget_1", "revenue_chart"),
         ("widget_2", "active_subscriptions"),
     ]
+
+
+def test_save_and_continue_opens_the_saved_dashboard(admin_client, alice):
+    project = ProjectFactory(owner=alice)
+    response = admin_client.post(
+        reverse("admin:dashboards_dashboard_add"),
+        {**dashboard_form(project, alice), **widget_forms(REVENUE), "_continue": "1"},
+    )
+    dashboard = Dashboard.objects.get(name="Executive Summary")
+    assert response["Location"] == reverse("admin:dashboards_dashboard_change", args=[dashboard.pk])
+    assert LogEntry.objects.get().object_id == str(dashboard.pk)
 
 
 def test_unknown_widget_type_is_a_form_error_and_nothing_is_saved(admin_client, alice):

@@ -133,15 +133,16 @@ def test_two_defaults_set_at_once_leave_exactly_one(bob, two_assigned, round_):
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_two_default_assignments_at_once_leave_exactly_one(alice, bob, two_assigned, round_):
+def test_two_default_assignments_at_once_leave_exactly_one(staff, bob, two_assigned, round_):
+    # Staff: a default for someone else is staff's (or the user's own) choice.
     first, second = two_assigned
     UserDashboard.objects.filter(user=bob).delete()
     outcomes = run_together(
         lambda: services.dashboard_assign(
-            actor=alice, user_id=bob.pk, dashboard=first, is_default=True
+            actor=staff, user_id=bob.pk, dashboard=first, is_default=True
         ),
         lambda: services.dashboard_assign(
-            actor=alice, user_id=bob.pk, dashboard=second, is_default=True
+            actor=staff, user_id=bob.pk, dashboard=second, is_default=True
         ),
     )
     _assert_one_default(bob, outcomes, two_assigned)

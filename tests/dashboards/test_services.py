@@ -676,7 +676,8 @@ def test_update_refuses_unknown_fields(alice, board):
 
 
 def test_delete_cascades_widgets_and_assignments(alice, bob, board):
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board, is_default=True)
+    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board)
+    services.dashboard_set_default(actor=bob, user_id=bob.pk, dashboard=board)
     services.dashboard_delete(dashboard=board, user=alice)
     assert not Dashboard.objects.filter(pk=board.pk).exists()
     assert not Widget.objects.filter(dashboard_id=board.pk).exists()
@@ -719,16 +720,16 @@ def test_assign_appends_in_order_and_is_idempotent(alice, bob, project, board):
     ]
 
 
-def test_assign_as_default_undefaults_the_previous_one(alice, bob, project, board):
+def test_assign_as_default_undefaults_the_previous_one(alice, bob, staff, project, board):
     second = services.dashboard_create(user=alice, project=project, name="Two", scope="project")
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board, is_default=True)
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=second, is_default=True)
+    services.dashboard_assign(actor=staff, user_id=bob.pk, dashboard=board, is_default=True)
+    services.dashboard_assign(actor=staff, user_id=bob.pk, dashboard=second, is_default=True)
     defaults = UserDashboard.objects.filter(user=bob, is_default=True)
     assert list(defaults.values_list("dashboard_id", flat=True)) == [second.pk]
 
 
-def test_assigning_again_without_default_keeps_the_default(alice, bob, board):
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board, is_default=True)
+def test_assigning_again_without_default_keeps_the_default(alice, bob, staff, board):
+    services.dashboard_assign(actor=staff, user_id=bob.pk, dashboard=board, is_default=True)
     services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board)
     assert UserDashboard.objects.get(user=bob, dashboard=board).is_default
 
@@ -740,11 +741,33 @@ def test_assign_does_not_change_the_dashboard_version(alice, bob, board):
 
 
 @pytest.mark.parametrize("who", ["dave", "erin", "staff", "superuser"])
-def test_editors_admins_and_staff_may_assign(request, charlie, board, who):
+def test_editors_admins_and_staff_may_assign(request, bob, board, who):
+    services.dashboard_assign(actor=request.getfixturevalue(who), user_id=bob.pk, dashboard=board)
+    assert UserDashboard.objects.filter(user=bob, dashboard=board).exists()
+
+
+@pytest.mark.parametrize("who", ["staff", "superuser"])
+def test_staff_may_assign_to_anyone(request, charlie, board, who):
     services.dashboard_assign(
         actor=request.getfixturevalue(who), user_id=charlie.pk, dashboard=board
     )
     assert UserDashboard.objects.filter(user=charlie, dashboard=board).exists()
+
+
+@pytest.mark.parametrize("who", ["alice", "dave", "erin"])
+def test_others_assign_only_to_users_sharing_a_project(request, charlie, board, who):
+    # charlie shares no project with them: answered exactly like a missing user.
+    with pytest.raises(UserNotFound):
+        services.dashboard_assign(
+            actor=request.getfixturevalue(who), user_id=charlie.pk, dashboard=board
+        )
+    assert not UserDashboard.objects.exists()
+
+
+def test_a_non_staff_changer_may_not_pick_someones_default(alice, bob, board):
+    with pytest.raises(PermissionDenied):
+        services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board, is_default=True)
+    assert not UserDashboard.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie"])
@@ -776,7 +799,8 @@ def test_changers_and_staff_unassign_someone(request, alice, bob, board, who):
 
 def test_outsider_may_not_unassign_someone(alice, bob, charlie, board):
     services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board)
-    with pytest.raises(PermissionDenied):
+    # charlie shares no project with bob: bob is a user charlie cannot name.
+    with pytest.raises(UserNotFound):
         services.dashboard_unassign(actor=charlie, user_id=bob.pk, dashboard=board)
     assert UserDashboard.objects.filter(user=bob).exists()
 
@@ -787,9 +811,9 @@ def test_unassigning_what_is_not_assigned_is_dashboard_not_found(bob, board):
     assert caught.value.code == "DASHBOARD_NOT_FOUND"
 
 
-def test_user_picks_and_clears_their_default(alice, bob, project, board):
+def test_user_picks_and_clears_their_default(alice, bob, staff, project, board):
     second = services.dashboard_create(user=alice, project=project, name="Two", scope="project")
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=board, is_default=True)
+    services.dashboard_assign(actor=staff, user_id=bob.pk, dashboard=board, is_default=True)
     services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=second)
     services.dashboard_set_default(actor=bob, user_id=bob.pk, dashboard=second)
     assert [a.dashboard_id for a in UserDashboard.objects.filter(user=bob, is_default=True)] == [

@@ -103,7 +103,8 @@ def test_list_shows_visible_dashboards_default_first(project, alice, bob, shared
     default = DashboardFactory(owner=alice, project=project, name="M default")
     DashboardFactory(owner=alice, project=project, name="Private of alice")
     services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=assigned)
-    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=default, is_default=True)
+    services.dashboard_assign(actor=alice, user_id=bob.pk, dashboard=default)
+    services.dashboard_set_default(actor=bob, user_id=bob.pk, dashboard=default)
 
     response = logged_in(bob).get("/dashboards/")
 

@@ -16,6 +16,13 @@ from dashboards.api.fields import (
     StrictUUIDField,
     WidgetListField,
 )
+from dashboards.limits import (
+    DEFAULT_DASHBOARD_TYPE,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_REFRESH_INTERVAL,
+    MIN_REFRESH_INTERVAL,
+    NAME_MAX_LENGTH,
+)
 from dashboards.models import Scope
 
 
@@ -34,31 +41,39 @@ class WidgetInSerializer(serializers.Serializer):
 
 
 class DashboardWriteSerializer(serializers.Serializer):
-    """POST and PUT body. PATCH uses it with partial=True."""
+    """POST, PUT and PATCH body: documents the dashboard document (`dashboards.specs`),
+    which the views parse into a DashboardSpec. Initial values are what the browsable API's
+    raw-data form shows: each is valid, so the form can be posted as shown."""
 
-    name = StrictCharField()
-    description = StrictCharField(required=False, allow_blank=True)
-    type = StrictCharField(required=False, help_text="Lowercase slug; default custom.")
-    widgets = WidgetListField(required=False)
-    refreshInterval = StrictIntegerField(
-        required=False, help_text="Seconds; 0 = manual refresh, else 5 to 86400."
+    name = StrictCharField(max_length=NAME_MAX_LENGTH, initial="New dashboard")
+    description = StrictCharField(
+        required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH, initial=""
     )
-    definition = ObjectField(required=False, help_text="Layout, filters, theme: kept verbatim.")
-    projectId = StrictUUIDField(required=False)
-    scope = serializers.ChoiceField(choices=Scope.values, required=False)
+    type = StrictCharField(
+        required=False,
+        initial=DEFAULT_DASHBOARD_TYPE,
+        help_text=f"Lowercase slug; default {DEFAULT_DASHBOARD_TYPE}.",
+    )
+    widgets = WidgetListField(required=False, initial=list)
+    refreshInterval = StrictIntegerField(
+        required=False,
+        initial=0,
+        help_text=f"Seconds; 0 = manual refresh, else {MIN_REFRESH_INTERVAL} to "
+        f"{MAX_REFRESH_INTERVAL}.",
+    )
+    definition = ObjectField(
+        required=False, initial=dict, help_text="Layout, filters, theme: kept verbatim."
+    )
+    projectId = StrictUUIDField(
+        required=False,
+        allow_null=True,
+        initial=None,
+        help_text="The project; null or absent: your personal project (create only).",
+    )
+    scope = serializers.ChoiceField(choices=Scope.values, required=False, initial=Scope.USER)
 
     class Meta:
         ref_name = "DashboardInput"
-
-
-FIELD_NAMES = {
-    "name": "name",
-    "description": "description",
-    "type": "type",
-    "refreshInterval": "refresh_interval",
-    "definition": "definition",
-    "scope": "scope",
-}
 
 
 class WidgetOutSerializer(serializers.Serializer):

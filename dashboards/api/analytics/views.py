@@ -6,6 +6,7 @@ formatted by `dashboards/api/errors.py`. The list and the detail are hot paths: 
 from `.values()` and prefetched rows, a fixed number of queries whatever the size.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet, Window
@@ -17,12 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from dashboards import documents, permissions, selectors, services
+from dashboards import permissions, selectors, services
 from dashboards.api.analytics import odata
 from dashboards.api.analytics import serializers as s
 from dashboards.api.base import dashboard_etag, expected_version_from_if_match
 from dashboards.exceptions import PermissionDenied, ValidationFailed
-from dashboards.models import Dashboard
+from dashboards.models import Dashboard, Project, UserDashboard
+from dashboards.specs import DashboardSpec, widget_document
 from dashboards.widgets import registry
 from dashboards.widgets.data import dashboard_widget_data
 from idempotency.decorators import idempotent
@@ -54,8 +56,7 @@ def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
         "projectId": dashboard.project_id,
         "ownerId": dashboard.owner_id,
         "widgets": [
-            {**documents.widget_document(widget), "data": data.get(widget.key)}
-            for widget in widgets
+            {**widget_document(widget), "data": data.get(widget.key)} for widget in widgets
         ],
         "refreshInterval": dashboard.refresh_interval,
         "definition": dashboard.definition,
@@ -74,9 +75,15 @@ def updated_body(dashboard: Dashboard) -> dict[str, Any]:
     }
 
 
-def service_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """camelCase body keys -> service keywords (widgets are passed on as they are)."""
-    return {model: data[api] for api, model in s.FIELD_NAMES.items() if api in data}
+def body_project(request: Request) -> Project | None:
+    """The project a body names in `projectId` (null or absent: none), visible to the caller."""
+    project_id = request.data.get("projectId") if isinstance(request.data, dict) else None
+    if project_id is None:
+        return None
+    pk = selectors.parse_uuid(project_id) if isinstance(project_id, str) else None
+    if pk is None:
+        raise ValidationFailed(details={"projectId": ["Must be a valid UUID."]})
+    return selectors.project_get(user=request.user, project_id=pk)
 
 
 def with_etag(response: Response, dashboard: Dashboard) -> Response:
@@ -151,17 +158,9 @@ class DashboardCollectionView(AnalyticsView):
     @idempotent()
     def post(self, request: Request) -> Response:
         """Create a dashboard (in your personal project unless `projectId` is given)."""
-        serializer = s.DashboardWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        project = None
-        if "projectId" in data:
-            project = selectors.project_get(user=request.user, project_id=data["projectId"])
-        dashboard = services.dashboard_create(
-            user=request.user,
-            project=project,
-            widgets=data.get("widgets"),
-            **service_fields(data),
+        spec = DashboardSpec.from_document(request.data, required=["name"])
+        dashboard = services.dashboard_save(
+            actor=request.user, spec=spec, project=body_project(request)
         )
         location = reverse("analytics:dashboard-detail", args=[dashboard.pk])
         response = Response(
@@ -212,25 +211,16 @@ class DashboardDetailView(AnalyticsView):
             user=request.user, dashboard_id=dashboard_id, with_widgets=False
         )
         expected = expected_version_from_if_match(request, dashboard)
-        serializer = s.DashboardWriteSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if "projectId" in data and data["projectId"] != dashboard.project_id:
-            raise ValidationFailed(
-                details={"projectId": ["A dashboard cannot move to another project."]}
-            )
-        fields = service_fields(data)
-        widgets = data.get("widgets")
+        spec = DashboardSpec.from_document(request.data, required=[] if partial else ["name"])
         if not partial:
             # PUT replaces the definition and the widget list: absent means empty.
-            fields.setdefault("definition", {})
-            widgets = widgets if widgets is not None else []
-        updated = services.dashboard_update(
+            spec = spec.with_defaults("definition", "widgets")
+        updated = services.dashboard_save(
+            actor=request.user,
+            spec=spec,
             dashboard=dashboard,
-            user=request.user,
+            project=body_project(request),
             expected_version=expected,
-            widgets=widgets,
-            **fields,
         )
         return with_etag(Response(updated_body(updated)), updated)
 
@@ -255,10 +245,9 @@ class DashboardDetailView(AnalyticsView):
 # --- A user's dashboards -----------------------------------------------------------------
 
 
-def user_dashboards_body(user_id: Any) -> dict[str, Any]:
-    assignments = selectors.user_assignments(user_id=user_id)
+def user_dashboards_body(user_id: int, assignments: Iterable[UserDashboard]) -> dict[str, Any]:
     return {
-        "userId": int(user_id),
+        "userId": user_id,
         "dashboards": [
             {
                 "id": a.dashboard_id,
@@ -271,17 +260,15 @@ def user_dashboards_body(user_id: Any) -> dict[str, Any]:
     }
 
 
+def own_list_body(request: Request, user_id: str) -> dict[str, Any]:
+    assignments = selectors.user_assignments(actor=request.user, user_id=user_id)
+    return user_dashboards_body(selectors.parse_user_id(user_id), assignments)
+
+
 def check_own_or_staff(request: Request, user_id: str) -> None:
-    # Before any lookup: a non-staff caller learns nothing about other users.
-    if not permissions.can_manage_assignments_of(request.user, _int_or_none(user_id)):
+    # Before reading the body: a non-staff caller learns nothing about other users.
+    if not permissions.can_manage_assignments_of(request.user, selectors.parse_user_id(user_id)):
         raise PermissionDenied("Only staff may see or change another user's dashboards.")
-
-
-def _int_or_none(value: str) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class UserDashboardsView(AnalyticsView):
@@ -290,15 +277,16 @@ class UserDashboardsView(AnalyticsView):
     @extend_schema(operation_id="user_dashboards_list", responses=s.UserDashboardsSerializer)
     def get(self, request: Request, user_id: str) -> Response:
         """The dashboards assigned to the user, in their order. Your own, or anyone's for staff."""
-        check_own_or_staff(request, user_id)
-        return Response(user_dashboards_body(user_id))
+        return Response(own_list_body(request, user_id))
 
     @extend_schema(
         operation_id="user_dashboards_assign", responses={201: s.UserDashboardsSerializer}
     )
     @idempotent()
     def post(self, request: Request, user_id: str) -> Response:
-        """Assign a dashboard you may change (or, for staff, any you can see) to the user."""
+        """Assign a dashboard you may change to yourself or to someone you share a project
+        with (staff: to anyone). The answer lists what you may read: your own (or, for
+        staff, the user's) whole list, otherwise only this assignment."""
         serializer = s.AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         dashboard = selectors.dashboard_get(
@@ -306,13 +294,17 @@ class UserDashboardsView(AnalyticsView):
             dashboard_id=serializer.validated_data["dashboardId"],
             with_widgets=False,
         )
-        services.dashboard_assign(
+        assignment = services.dashboard_assign(
             actor=request.user,
-            user_id=_int_or_none(user_id),
+            user_id=user_id,
             dashboard=dashboard,
             is_default=serializer.validated_data["isDefault"],
         )
-        return Response(user_dashboards_body(user_id), status=201)
+        if permissions.can_manage_assignments_of(request.user, assignment.user_id):
+            body = own_list_body(request, user_id)
+        else:
+            body = user_dashboards_body(assignment.user_id, [assignment])
+        return Response(body, status=201)
 
 
 class UserDashboardOrderView(AnalyticsView):
@@ -329,19 +321,11 @@ class UserDashboardOrderView(AnalyticsView):
             user_id=user_id,
             dashboard_ids=serializer.validated_data["dashboardIds"],
         )
-        return Response(user_dashboards_body(user_id))
+        return Response(own_list_body(request, user_id))
 
 
 class UserDashboardDetailView(AnalyticsView):
     serializer_class = s.AssignmentUpdateSerializer
-
-    def _dashboard(self, request: Request, user_id: str, dashboard_id: str) -> Dashboard:
-        if permissions.can_manage_assignments_of(request.user, _int_or_none(user_id)):
-            return selectors.assigned_dashboard(user_id=user_id, dashboard_id=dashboard_id)
-        # Someone else's list: only through a dashboard the caller can see.
-        return selectors.dashboard_get(
-            user=request.user, dashboard_id=dashboard_id, with_widgets=False
-        )
 
     @extend_schema(operation_id="user_dashboards_set_default", responses=s.UserDashboardsSerializer)
     def patch(self, request: Request, user_id: str, dashboard_id: str) -> Response:
@@ -349,19 +333,29 @@ class UserDashboardDetailView(AnalyticsView):
         check_own_or_staff(request, user_id)
         serializer = s.AssignmentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dashboard = selectors.assigned_dashboard(user_id=user_id, dashboard_id=dashboard_id)
+        dashboard = selectors.assigned_dashboard(
+            actor=request.user, user_id=user_id, dashboard_id=dashboard_id
+        )
         services.dashboard_set_default(
             actor=request.user,
             user_id=user_id,
             dashboard=dashboard,
             is_default=serializer.validated_data["isDefault"],
         )
-        return Response(user_dashboards_body(user_id))
+        return Response(own_list_body(request, user_id))
 
     @extend_schema(operation_id="user_dashboards_unassign", responses={200: s.DeletedSerializer})
     def delete(self, request: Request, user_id: str, dashboard_id: str) -> Response:
         """Remove the dashboard from the user's list (the dashboard itself stays)."""
-        dashboard = self._dashboard(request, user_id, dashboard_id)
+        if permissions.can_manage_assignments_of(request.user, selectors.parse_user_id(user_id)):
+            dashboard = selectors.assigned_dashboard(
+                actor=request.user, user_id=user_id, dashboard_id=dashboard_id
+            )
+        else:
+            # Someone else's list: only through a dashboard the caller can see.
+            dashboard = selectors.dashboard_get(
+                user=request.user, dashboard_id=dashboard_id, with_widgets=False
+            )
         services.dashboard_unassign(actor=request.user, user_id=user_id, dashboard=dashboard)
         return Response({"success": True, "message": "Dashboard unassigned"})
 

@@ -21,6 +21,15 @@ from dashboards.api.fields import (
     StrictUUIDField,
 )
 from dashboards.exceptions import ValidationFailed
+from dashboards.limits import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_REFRESH_INTERVAL,
+    MAX_WIDGETS,
+    MIN_REFRESH_INTERVAL,
+    NAME_MAX_LENGTH,
+    ROLES,
+    SLUG_PATTERN,
+)
 from dashboards.models import Scope
 
 DEFAULT_LIMIT = 100
@@ -38,37 +47,34 @@ MAX_OFFSET = 2**31 - 1
         "description": "The whole dashboard document; keys other than these four are kept "
         "verbatim. Widget configs are described by GET /api/widget-types.",
         "properties": {
-            "description": {"type": "string", "maxLength": 2000},
-            "type": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,49}$"},
+            "description": {"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH},
+            "type": {"type": "string", "pattern": SLUG_PATTERN},
             "refreshInterval": {
                 "type": "integer",
                 "minimum": 0,
-                "maximum": 86400,
-                "description": "0 (manual refresh) or 5 to 86400 seconds.",
+                "maximum": MAX_REFRESH_INTERVAL,
+                "description": f"0 (manual refresh) or {MIN_REFRESH_INTERVAL} to "
+                f"{MAX_REFRESH_INTERVAL} seconds.",
             },
-            "widgets": {
-                "type": "array",
-                "maxItems": 100,
-                "items": WIDGET_INPUT_SCHEMA,
-            },
+            "widgets": {"type": "array", "maxItems": MAX_WIDGETS, "items": WIDGET_INPUT_SCHEMA},
         },
         "additionalProperties": {},
     }
 )
 class DocumentField(serializers.JSONField):
-    """The definition document; its shape is checked by documents.document_fields."""
+    """The definition document; its shape is checked by documents.v1_spec."""
 
 
-@extend_schema_field({"type": "string", "enum": ["viewer", "editor", "admin"]})
+@extend_schema_field({"type": "string", "enum": list(ROLES)})
 class RoleField(StrictCharField):
     """A role name; which roles exist is the services' rule (membership_set)."""
 
 
 class DashboardInputSerializer(serializers.Serializer):
     id = StrictUUIDField(required=False, allow_null=True, help_text="Omit to create.")
-    name = StrictCharField()
-    # Shape is checked by documents.document_fields, so that its messages name the key.
-    definition = DocumentField(required=False, default=dict)
+    name = StrictCharField(max_length=NAME_MAX_LENGTH, initial="New dashboard")
+    # Shape is checked by documents.v1_spec, so that its messages name the key.
+    definition = DocumentField(required=False, default=dict, initial=dict)
     version = StrictIntegerField(
         required=False,
         allow_null=True,
@@ -82,7 +88,7 @@ class DashboardInputSerializer(serializers.Serializer):
 
 
 class DashboardSaveSerializer(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=Scope.values, default=Scope.USER)
+    scope = serializers.ChoiceField(choices=Scope.values, default=Scope.USER, initial=Scope.USER)
     dashboard = DashboardInputSerializer()
 
     class Meta:

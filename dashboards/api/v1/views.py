@@ -90,7 +90,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
         "project_id": dashboard.project_id,
         "name": dashboard.name,
         "scope": dashboard.scope,
-        "definition": documents.dashboard_document(dashboard, dashboard.widgets.all()),
+        "definition": documents.v1_definition(dashboard, dashboard.widgets.all()),
         "version": dashboard.version,
         "created_at": dashboard.created_at,
         "updated_at": dashboard.updated_at,
@@ -210,16 +210,18 @@ class DashboardSaveView(V1View):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         body = serializer.validated_data["dashboard"]
-        fields = documents.document_fields(body.get("definition"))
+        spec = documents.v1_spec(
+            name=body["name"],
+            scope=serializer.validated_data["scope"],
+            definition=body.get("definition"),
+        )
         project = selectors.project_get(user=request.user, project_id=project_pk)
         dashboard, created = services.dashboard_upsert(
             user=request.user,
             project=project,
+            spec=spec,
             id=body.get("id"),
-            scope=serializer.validated_data["scope"],
             expected_version=body.get("version"),
-            name=body["name"],
-            **fields,
         )
         headers = {"ETag": dashboard_etag(dashboard)}
         if created:

@@ -147,3 +147,89 @@ def test_assigning_to_a_missing_user_is_user_not_found(client_for, staff, superu
 )
 def test_bad_assign_bodies_are_400(client_for, alice, body):
     error(client_for(alice).post(url(alice), body, format="json"), 400, "VALIDATION_ERROR")
+
+
+# --- Someone else's list: what a non-staff caller may do (docs/permissions.md) ----------
+
+
+@pytest.fixture
+def bobs_private(bob):
+    """bob's own private dashboard, assigned to himself: nobody else may learn of it."""
+    private = services.dashboard_create(user=bob, name="Bob's secret plans")
+    services.dashboard_assign(actor=bob, user_id=bob.pk, dashboard=private, is_default=True)
+    return private
+
+
+def test_assigning_to_a_project_colleague_answers_only_that_assignment(
+    client_for, alice, bob, boards, bobs_private
+):
+    response = client_for(alice).post(url(bob), {"dashboardId": str(boards[0].pk)}, format="json")
+    assert response.status_code == 201
+    assert response.json() == {
+        "userId": bob.pk,
+        "dashboards": [
+            {
+                "id": str(boards[0].pk),
+                "name": "Executive Summary",
+                "type": "executive",
+                "isDefault": False,
+            }
+        ],
+    }
+    assert "Bob's secret plans" not in response.content.decode()
+
+
+def test_a_non_staff_caller_may_not_replace_someones_default(
+    client_for, alice, bob, boards, bobs_private
+):
+    body = {"dashboardId": str(boards[0].pk), "isDefault": True}
+    error(client_for(alice).post(url(bob), body, format="json"), 403, "PERMISSION_DENIED")
+    assert UserDashboard.objects.get(user=bob, is_default=True).dashboard_id == bobs_private.pk
+    assert not UserDashboard.objects.filter(user=bob, dashboard=boards[0]).exists()
+
+
+def test_a_user_sharing_no_project_answers_exactly_like_a_missing_one(
+    client_for, alice, charlie, boards
+):
+    client = client_for(alice)
+    body = {"dashboardId": str(boards[0].pk)}
+    existing = client.post(url(charlie), body, format="json")
+    missing = client.post(f"{API}/users/987654/dashboards", body, format="json")
+    assert error(existing, 404, "USER_NOT_FOUND") == error(missing, 404, "USER_NOT_FOUND")
+    assert not UserDashboard.objects.exists()
+
+
+def test_unassigning_for_a_user_sharing_no_project_is_user_not_found(
+    client_for, alice, charlie, staff, boards
+):
+    services.dashboard_assign(actor=staff, user_id=charlie.pk, dashboard=boards[0])
+    response = client_for(alice).delete(url(charlie, boards[0]))
+    missing = client_for(alice).delete(f"{API}/users/987654/dashboards/{boards[0].pk}")
+    assert error(response, 404, "USER_NOT_FOUND") == error(missing, 404, "USER_NOT_FOUND")
+    assert UserDashboard.objects.filter(user=charlie).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("get", "", None),
+        ("put", "/order", {"dashboardIds": []}),
+    ],
+)
+def test_another_users_list_and_order_are_staff_only(
+    client_for, alice, bob, bobs_private, method, suffix, body
+):
+    response = getattr(client_for(alice), method)(url(bob, suffix=suffix), body, format="json")
+    assert "Bob's secret plans" not in error(response, 403, "PERMISSION_DENIED")["message"]
+
+
+def test_staff_assign_to_anyone_and_see_the_whole_list(client_for, superuser, charlie, boards):
+    services.dashboard_assign(actor=superuser, user_id=charlie.pk, dashboard=boards[1])
+    response = client_for(superuser).post(
+        url(charlie), {"dashboardId": str(boards[0].pk), "isDefault": True}, format="json"
+    )
+    assert response.status_code == 201
+    assert [(d["name"], d["isDefault"]) for d in response.json()["dashboards"]] == [
+        ("Sales Performance", False),
+        ("Executive Summary", True),
+    ]

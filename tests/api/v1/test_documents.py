@@ -210,16 +210,16 @@ def test_a_v1_read_saved_back_unchanged_changes_nothing_but_the_version(client_f
     ]
 
 
-# --- document_fields / dashboard_document directly ---------------------------------------
+# --- v1_spec / v1_definition directly ------------------------------------------------
 
 
-def test_document_fields_splits_columns_from_extra_keys():
-    fields = documents.document_fields(FULL_DOCUMENT)
-    assert fields["description"] == "Revenue and subscriptions"
-    assert fields["type"] == "executive"
-    assert fields["refresh_interval"] == 300
-    assert fields["widgets"] == FULL_DOCUMENT["widgets"]
-    assert set(fields["definition"]) == {
+def test_v1_spec_splits_columns_from_extra_keys():
+    spec = documents.v1_spec(name="Board", scope="user", definition=FULL_DOCUMENT)
+    assert spec.description == "Revenue and subscriptions"
+    assert spec.type == "executive"
+    assert spec.refresh_interval == 300
+    assert [w.key for w in spec.widgets] == [w["id"] for w in FULL_DOCUMENT["widgets"]]
+    assert set(spec.definition) == {
         "layout",
         "filters",
         "theme",
@@ -229,14 +229,15 @@ def test_document_fields_splits_columns_from_extra_keys():
     }
 
 
-def test_document_fields_fills_defaults():
-    assert documents.document_fields(None) == {
-        "description": "",
-        "type": "custom",
-        "refresh_interval": 0,
-        "widgets": [],
-        "definition": {},
-    }
+def test_v1_spec_fills_defaults():
+    spec = documents.v1_spec(name="Board", scope="user", definition=None)
+    assert (spec.description, spec.type, spec.refresh_interval, spec.widgets, spec.definition) == (
+        "",
+        "custom",
+        0,
+        (),
+        {},
+    )
 
 
 @pytest.mark.parametrize(
@@ -254,9 +255,9 @@ def test_document_fields_fills_defaults():
         ("text", "definition"),
     ],
 )
-def test_document_fields_names_the_wrong_key(document, key):
+def test_v1_spec_names_the_wrong_key(document, key):
     with pytest.raises(ValidationFailed) as raised:
-        documents.document_fields(document)
+        documents.v1_spec(name="Board", scope="user", definition=document)
     assert list(raised.value.details) == [key]
     assert raised.value.message.startswith(f"{key}: ")
 

@@ -1,0 +1,30 @@
+"""Limits and patterns of the domain, each written once.
+
+Models, the widget registry, both API families' serializers and the OpenAPI schema derive
+from these constants, so a limit changes in one place. Nothing here imports the project.
+"""
+
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
+WIDGET_TITLE_MAX_LENGTH = 200
+
+# A dashboard's `type`: a lowercase slug such as `executive` or `sales`.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,49}$"
+SLUG_MAX_LENGTH = 50
+# The id a client gives a widget ("widget_1"), unique within its dashboard.
+WIDGET_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+WIDGET_KEY_MAX_LENGTH = 64
+
+MAX_WIDGETS = 100
+MAX_DEFINITION_BYTES = 256 * 1024
+
+# 0 is manual refresh; otherwise seconds between refreshes.
+MIN_REFRESH_INTERVAL = 5
+MAX_REFRESH_INTERVAL = 86400
+
+SIZES = ("small", "medium", "large", "full")
+DEFAULT_SIZE = "medium"
+SCOPES = ("user", "project")
+# Project roles, weakest first: each includes what the ones before it may do.
+ROLES = ("viewer", "editor", "admin")
+DEFAULT_DASHBOARD_TYPE = "custom"

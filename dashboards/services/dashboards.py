@@ -1,0 +1,319 @@
+"""Writes to dashboards and their widgets: one writer, `dashboard_save`, for every path.
+
+Both API families, the admin, restore and import hand a `DashboardSpec` to
+`dashboard_save`, which checks permission and the expected version, validates, writes the
+dashboard and its widgets in one transaction and bumps the version. `dashboard_create` and
+`dashboard_update` are the same writer for Python callers (keyword fields instead of a spec).
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from dashboards import permissions
+from dashboards.exceptions import DashboardNotFound, PermissionDenied, ValidationFailed
+from dashboards.limits import MAX_WIDGETS
+from dashboards.models import Dashboard, Project, Scope, Widget
+from dashboards.services.common import (
+    check_version,
+    full_clean,
+    integrity_errors_as_domain_errors,
+    invalid,
+    text_field_errors,
+    uuid_or_invalid,
+    validation_failed,
+)
+from dashboards.services.projects import project_get_personal
+from dashboards.specs import MODEL_TO_DOCUMENT, UNSET, DashboardSpec, WidgetSpec, parse_widgets
+from dashboards.widgets import registry
+
+
+def dashboard_save(
+    *,
+    actor: Any,
+    spec: DashboardSpec,
+    dashboard: Dashboard | None = None,
+    project: Project | None = None,
+    owner: Any = None,
+    id: Any = None,
+    expected_version: int | None = None,
+    as_admin: bool = False,
+) -> Dashboard:
+    """Create a dashboard (`dashboard` None) or change one to what `spec` says.
+
+    A create puts it in `project` (the actor's personal project when None), owned by `owner`
+    (the actor when None), with `id` when given. An update changes the fields `spec` sets;
+    its widgets, when set, replace the whole list (a kept id keeps its row).
+    `expected_version` is the version the client edited (If-Match / v1 `version`): another
+    one is PreconditionFailed and nothing is written. `as_admin`: the actor is staff in the
+    admin, where Django's model permissions decide instead of the dashboard's sharing rules;
+    only there may a dashboard change project or owner.
+    """
+    if dashboard is None:
+        return _create(actor, spec, project=project, owner=owner, id=id, as_admin=as_admin)
+    return _update(
+        actor,
+        dashboard,
+        spec,
+        project=project,
+        owner=owner,
+        expected_version=expected_version,
+        as_admin=as_admin,
+    )
+
+
+def _check_scope(scope: Any) -> None:
+    if scope is not UNSET and scope not in Scope.values:
+        raise invalid({"scope": [f"Scope must be one of: {', '.join(Scope.values)}."]})
+
+
+def _create(
+    actor: Any,
+    spec: DashboardSpec,
+    *,
+    project: Project | None,
+    owner: Any,
+    id: Any,
+    as_admin: bool,
+) -> Dashboard:
+    if as_admin:
+        if not actor.has_perm("dashboards.add_dashboard"):
+            raise PermissionDenied("You may not add dashboards.")
+    elif project is not None and not permissions.can_create_in_project(actor, project):
+        raise PermissionDenied("Project viewers may not create dashboards.")
+    if spec.name is UNSET:
+        raise invalid({"name": ["This field is required."]})
+    _check_scope(spec.scope)
+    dashboard = Dashboard(project=project, owner=owner or actor, **spec.with_defaults().given())
+    if id is not None:
+        dashboard.id = id
+    full_clean(dashboard, exclude=["project", "owner"])
+    widgets = _build_widgets(dashboard, spec.widgets or ())
+    with integrity_errors_as_domain_errors(), transaction.atomic():
+        if project is None:
+            # Only now, so that a refused create does not leave a personal project behind.
+            dashboard.project = project_get_personal(user=dashboard.owner)
+        dashboard.save(force_insert=True)
+        _save_widgets(dashboard, widgets, replace=False)
+    return dashboard
+
+
+def _update(
+    actor: Any,
+    dashboard: Dashboard,
+    spec: DashboardSpec,
+    *,
+    project: Project | None,
+    owner: Any,
+    expected_version: int | None,
+    as_admin: bool,
+) -> Dashboard:
+    moves = (project is not None and project.pk != dashboard.project_id) or (
+        owner is not None and owner.pk != dashboard.owner_id
+    )
+    if as_admin:
+        if not actor.has_perm("dashboards.change_dashboard"):
+            raise PermissionDenied("You may not change dashboards.")
+    else:
+        if not permissions.can_change_dashboard(actor, dashboard):
+            raise PermissionDenied("You may view this dashboard but not change it.")
+        if moves:
+            raise ValidationFailed(
+                details={"projectId": ["A dashboard cannot move to another project."]}
+            )
+    _check_scope(spec.scope)
+    may_reshare = as_admin or dashboard.owner_id == actor.pk or actor.is_superuser
+    if spec.scope not in (UNSET, dashboard.scope) and not may_reshare:
+        raise PermissionDenied("Only the owner may change who a dashboard is shared with.")
+    with integrity_errors_as_domain_errors(), transaction.atomic():
+        # Lock the row so that the version check and the write are one step.
+        current = Dashboard.objects.select_for_update().get(pk=dashboard.pk)
+        check_version(current.version, expected_version)
+        for name, value in spec.given().items():
+            setattr(current, name, value)
+        if project is not None:
+            current.project = project
+        if owner is not None:
+            current.owner = owner
+        full_clean(current, exclude=["project", "owner"])
+        widgets = None
+        if spec.widgets is not UNSET:
+            generates = any(widget.key is None for widget in spec.widgets)
+            avoid = frozenset(current.widgets.values_list("key", flat=True)) if generates else None
+            widgets = _build_widgets(current, spec.widgets, avoid=avoid or frozenset())
+        current.version = F("version") + 1
+        current.save()
+        # Inside the transaction: after commit another writer may already have bumped it,
+        # and the caller's ETag must name the version this write produced.
+        current.refresh_from_db(fields=["version", "updated_at"])
+        if widgets is not None:
+            _save_widgets(current, widgets, replace=True)
+    return current
+
+
+def _build_widgets(
+    dashboard: Dashboard,
+    specs: tuple[WidgetSpec, ...],
+    *,
+    avoid: frozenset[str] = frozenset(),
+) -> list[Widget]:
+    """Validate a full widget list and return unsaved Widget objects in order.
+
+    Generated ids also skip `avoid` (the ids the dashboard has now), so that a new widget
+    never takes over the row of a dropped one.
+    """
+    if len(specs) > MAX_WIDGETS:
+        raise ValidationFailed(
+            f"A dashboard holds at most {MAX_WIDGETS} widgets; got {len(specs)}.",
+            details={"widgets": [f"At most {MAX_WIDGETS} widgets."]},
+        )
+    # Given ids first, so that generated ones avoid them; errors name the widget's index.
+    seen: set[str] = set()
+    for index, spec in enumerate(specs):
+        if spec.key is None:
+            continue
+        if spec.key in seen:
+            raise ValidationFailed(
+                f"Widget id {spec.key!r} is used twice.",
+                details={f"widgets[{index}].id": ["Widget ids must be unique."]},
+            )
+        seen.add(spec.key)
+    counter = 0
+    widgets: list[Widget] = []
+    for index, spec in enumerate(specs):
+        prefix = f"widgets[{index}]."
+        key = spec.key
+        if key is None:
+            counter += 1
+            while f"widget_{counter}" in seen or f"widget_{counter}" in avoid:
+                counter += 1
+            key = f"widget_{counter}"
+            seen.add(key)
+        registry.validate(spec.type, spec.size, spec.config, prefix=prefix)
+        widget = Widget(
+            dashboard=dashboard,
+            key=key,
+            type=spec.type,
+            title=spec.title,
+            size=spec.size,
+            position=index,
+            config=spec.config,
+        )
+        try:
+            widget.clean_fields(exclude=["dashboard", "config"])
+            text_errors = text_field_errors(widget, ["dashboard"])
+            if text_errors:
+                raise ValidationError(text_errors)
+        except ValidationError as error:
+            renamed = {("id" if k == "key" else k): v for k, v in error.message_dict.items()}
+            raise validation_failed(ValidationError(renamed), prefix=prefix) from error
+        widgets.append(widget)
+    return widgets
+
+
+def _save_widgets(dashboard: Dashboard, widgets: list[Widget], *, replace: bool) -> None:
+    """Write the list: a kept id keeps its row (identity), others are created or deleted."""
+    existing = {w.key: w for w in dashboard.widgets.all()} if replace else {}
+    keep_keys = {w.key for w in widgets}
+    stale = [w.pk for key, w in existing.items() if key not in keep_keys]
+    if stale:
+        Widget.objects.filter(pk__in=stale).delete()
+    updates, creates = [], []
+    for widget in widgets:
+        current = existing.get(widget.key)
+        if current is None:
+            creates.append(widget)
+        else:
+            widget.pk = current.pk
+            updates.append(widget)
+    if updates:
+        Widget.objects.bulk_update(updates, ["type", "title", "size", "position", "config"])
+    if creates:
+        Widget.objects.bulk_create(creates)
+
+
+def spec_from_fields(**fields: Any) -> DashboardSpec:
+    """A spec from model-field keywords (Python callers): values are the models' to check;
+    None widgets means "not sent", a None definition an empty one."""
+    unknown = sorted(set(fields) - set(MODEL_TO_DOCUMENT))
+    if unknown:
+        raise invalid({name: ["Unknown field."] for name in unknown})
+    widgets = fields.pop("widgets", None)
+    if widgets is not None:
+        if not isinstance(widgets, list | tuple):
+            raise invalid({"widgets": ["Must be a list of widgets."]})
+        fields["widgets"] = parse_widgets(list(widgets))
+    if "definition" in fields and fields["definition"] is None:
+        fields["definition"] = {}
+    return DashboardSpec(**fields)
+
+
+def dashboard_create(
+    *, user: Any, project: Project | None = None, id: Any = None, **fields: Any
+) -> Dashboard:
+    """Create a dashboard from keyword fields (in the user's personal project by default)."""
+    return dashboard_save(actor=user, spec=spec_from_fields(**fields), project=project, id=id)
+
+
+def dashboard_update(
+    *, dashboard: Dashboard, user: Any, expected_version: int | None = None, **fields: Any
+) -> Dashboard:
+    """Change the keyword fields given; `widgets`, when given, replaces the whole list."""
+    return dashboard_save(
+        actor=user,
+        spec=spec_from_fields(**fields),
+        dashboard=dashboard,
+        expected_version=expected_version,
+    )
+
+
+def dashboard_upsert(
+    *,
+    user: Any,
+    project: Project,
+    spec: DashboardSpec,
+    id: Any = None,
+    expected_version: int | None = None,
+) -> tuple[Dashboard, bool]:
+    """Save a whole dashboard by id (v1 save); returns (dashboard, created).
+
+    No id: create. An id that exists nowhere: create with it (clients may choose ids).
+    An id of a dashboard the caller can see in `project`: update it with `spec` (whose
+    unsent fields the caller has already filled with defaults: a save replaces).
+    Any other existing id (hidden, or in another project) is DashboardNotFound.
+    """
+    if id is None:
+        return dashboard_save(actor=user, spec=spec, project=project), True
+    pk = uuid_or_invalid(id, "id")
+    # Read the row first, then decide: checking visibility and existence as two steps
+    # would answer 404 to a request that raced with the create of the same id.
+    existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
+    if existing is None:
+        # A concurrent create of the same id makes this a Conflict (primary key mapping).
+        return dashboard_save(actor=user, spec=spec, project=project, id=pk), True
+    # 404 not 403: hidden, or in another project, looks exactly like missing.
+    if existing.project_id != project.pk or not permissions.can_view_dashboard(user, existing):
+        raise DashboardNotFound()
+    updated = dashboard_save(
+        actor=user, spec=spec, dashboard=existing, expected_version=expected_version
+    )
+    return updated, False
+
+
+def dashboard_delete(
+    *, dashboard: Dashboard, user: Any, expected_version: int | None = None
+) -> None:
+    """Delete the dashboard, its widgets and its assignments, permanently.
+
+    With `expected_version` (If-Match), a dashboard changed since the client read it is
+    PreconditionFailed and stays.
+    """
+    if not permissions.can_delete_dashboard(user, dashboard):
+        raise PermissionDenied("Only the owner or a project admin may delete this dashboard.")
+    with transaction.atomic():
+        if expected_version is not None:
+            current = Dashboard.objects.select_for_update().only("version").get(pk=dashboard.pk)
+            check_version(current.version, expected_version)
+        dashboard.delete()
