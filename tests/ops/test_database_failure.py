@@ -19,7 +19,10 @@ def database_down(monkeypatch):
 
     for name in ("dashboard_get", "dashboard_list", "project_get", "project_list_with_role"):
         monkeypatch.setattr(selectors, name, refuse)
-    monkeypatch.setattr(services, "dashboard_create", refuse)
+    # The create path's writer, whatever the service layer calls it.
+    for name in ("dashboard_create", "dashboard_save"):
+        if hasattr(services, name):
+            monkeypatch.setattr(services, name, refuse)
 
 
 def assert_one_line(caplog):
