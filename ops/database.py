@@ -97,6 +97,7 @@ class _Watchdog:
         self.active: dict[int, tuple[float, list, str | None, str]] = {}
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.lock = threading.Lock()  # guards `active` entries being dropped or released
 
     def start(self) -> None:
         with self._lock:
@@ -116,7 +117,13 @@ class _Watchdog:
 
     def _check(self, now: float) -> None:
         for ident, (deadline, wrappers, rid, path) in list(self.active.items()):
-            if now > deadline and self.active.get(ident, (None,))[0] == deadline:
+            if now <= deadline:
+                continue
+            # Under the lock the request releases its entry with: its thread cannot move on
+            # to the next request (and connection use) between the check and the drop.
+            with self.lock:
+                if self.active.get(ident, (None,))[0] != deadline:
+                    continue
                 self.active.pop(ident, None)
                 dropped = sum(_drop(wrapper) for wrapper in wrappers)
                 if dropped:
@@ -175,7 +182,8 @@ class DatabaseGuardMiddleware:
         try:
             return self.get_response(request)
         finally:
-            watchdog.active.pop(ident, None)
+            with watchdog.lock:
+                watchdog.active.pop(ident, None)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_unavailable(exception):

@@ -326,6 +326,7 @@ class Load:
                 time.sleep(0.5)  # retry the same key, as a client told Retry-After would
             if 201 not in answers:
                 with self.ledger.lock:
+                    self.ledger.refusals[name] = (with_key, answers)
                     if any(a in UNKNOWN for a in answers):
                         self.ledger.unknown_dashboards.add(name)
                     else:
@@ -631,6 +632,8 @@ print(project.pk)""",
             f"{len(ledger.unknown_points)} unanswered"
         )
         print(verdict)
+        for name in ghost[:5]:
+            print("refused yet written:", name, ledger.refusals.get(name))
         for timestamp in sorted(ghost_points)[:5]:
             print("refused yet stored:", timestamp, ledger.refusals.get(timestamp))
         if lost or ghost or lost_points or ghost_points:
