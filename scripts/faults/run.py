@@ -460,9 +460,15 @@ print(project.pk)""",
         )
         project_id = setup.stdout.strip().splitlines()[-1]
         app.start()
-        _status, tokens, _ = request(
-            "POST", "/api/auth/token/", {"username": "faults", "password": PASSWORD}
-        )
+        for _attempt in range(10):  # the app may still be warming up its workers
+            _status, tokens, _ = request(
+                "POST", "/api/auth/token/", {"username": "faults", "password": PASSWORD}
+            )
+            if _status == 200:
+                break
+            time.sleep(1)
+        if _status != 200:
+            raise RuntimeError(f"could not log in: {_status} {tokens}")
         token = tokens["access"]
         _status, created, _ = request(
             "POST",
