@@ -12,6 +12,9 @@ SERVE=""
 cleanup() {
   if [ -n "$SERVE" ]; then kill -TERM "$SERVE" 2>/dev/null || true; wait "$SERVE" 2>/dev/null || true; fi
   psql -h 127.0.0.1 -U postgres -qc "drop database if exists $db" postgres >/dev/null 2>&1 || true
+  # The keys this run left in the shared Redis.
+  $BIN/python -c "import redis, sys; r = redis.Redis.from_url(sys.argv[1]); keys = list(r.scan_iter(sys.argv[2] + ':*')); keys and r.delete(*keys)" \
+    "$REDIS_URL" "$CACHE_KEY_PREFIX" >/dev/null 2>&1 || true
   rm -rf "$run"
 }
 trap cleanup EXIT INT TERM
