@@ -306,3 +306,20 @@ def test_a_key_whose_first_request_still_runs_is_409(client_for, alice):
         release.set()
         thread.join()
     assert create(client_for(user), idem=k).status_code == 201
+
+
+def test_duplicate_and_import_take_the_key_too(client_for, alice, project):
+    client = client_for(alice)
+    source = DashboardFactory(owner=alice, project=project, name="Source")
+    k = key()
+    url = f"/api/dashboards/{source.pk}/duplicate"
+    first = client.post(url, {"name": "Copy"}, format="json", HTTP_IDEMPOTENCY_KEY=k)
+    second = client.post(url, {"name": "Copy"}, format="json", HTTP_IDEMPOTENCY_KEY=k)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Dashboard.objects.filter(name="Copy").count() == 1
+    v1 = f"/api/v1/dashboards/{project.pk}/{source.pk}/duplicate"
+    other = client.post(v1, {"name": "Copy"}, format="json", HTTP_IDEMPOTENCY_KEY="bad key")
+    assert other.status_code == 400
+    assert other.json()["code"] == "VALIDATION_ERROR"
