@@ -56,9 +56,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "users",
     "dashboards",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
+    # First: the request id and metrics see every response, whoever answered it.
+    "ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboards.api.middleware.ApiBodyLimitMiddleware",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: its process_exception sees the views' database errors before Django's 500.
+    "ops.database.DatabaseGuardMiddleware",
 ]
 
 ROOT_URLCONF = "dashboards_site.urls"
@@ -110,6 +115,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer must cost a request seconds, not the worker's life:
+    # connect_timeout for new connections, statement_timeout for slow statements, both
+    # below gunicorn's 30 s worker timeout (docs/operations.md).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "10000"))
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
+    )
+
+# A frozen database answers nothing, not even a timeout: past this many seconds a request's
+# database connections are dropped, so it answers 503 (ops/database.py). 0 turns it off.
+DB_REQUEST_DEADLINE = float(os.environ.get("DB_REQUEST_DEADLINE", "12"))
+# Seconds a client is told to wait (Retry-After) when the database is unavailable.
+DB_RETRY_AFTER = int(os.environ.get("DB_RETRY_AFTER", "2"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
@@ -122,6 +144,14 @@ if CACHE_URL:
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "dashboards"),
             "TIMEOUT": 300,
+            # Short timeouts and a circuit breaker: without Redis, requests go on from
+            # the database (dashboards_site/cache.py).
+            "OPTIONS": {
+                "socket_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT_MS", "100")) / 1000,
+                "socket_connect_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT_MS", "100"))
+                / 1000,
+                "breaker_seconds": float(os.environ.get("CACHE_BREAKER_SECONDS", "5")),
+            },
         }
     }
 else:
@@ -291,10 +321,30 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations -----------------------------------------------------------------------
+# /metrics (Prometheus) answers only these client addresses, or a bearer METRICS_TOKEN.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Proxies in front of the app that append to X-Forwarded-For (1 behind the nginx of
+# deploy/); the client address is the entry they appended. 0: REMOTE_ADDR.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         # odata-query logs a warning for every contains()/startswith(); it is noise.

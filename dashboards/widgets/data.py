@@ -36,6 +36,7 @@ from dashboards.widgets import registry
 from dashboards.widgets.common import DataRequest
 from dashboards.widgets.deadline import Deadline, WidgetDataTimeout
 from dashboards.widgets.query import NO_VARIABLES, Variables
+from ops import metrics as ops_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ def dashboard_widget_payloads(
         # Inside a caller's transaction the providers' SET LOCAL would outlive this read.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout TO DEFAULT", [])
+    hits = sum(1 for key in keys.values() if key in cached)
+    ops_metrics.widget_data_lookups(hits=hits, misses=len(keys) - hits)
     if fresh:
         cache.set_many(fresh, timeout=DATA_TIMEOUT)
     return results

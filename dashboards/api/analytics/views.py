@@ -27,6 +27,7 @@ from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
 from dashboards.widgets.data import dashboard_widget_payloads
+from idempotency.decorators import idempotent
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
@@ -153,6 +154,7 @@ class DashboardCollectionView(AnalyticsView):
         return Response(body)
 
     @extend_schema(operation_id="dashboards_create", responses={201: s.DashboardCreatedSerializer})
+    @idempotent()
     def post(self, request: Request) -> Response:
         """Create a dashboard (in your personal project unless `projectId` is given)."""
         spec = DashboardSpec.from_document(request.data, required=["name"])
@@ -283,6 +285,7 @@ class UserDashboardsView(AnalyticsView):
     @extend_schema(
         operation_id="user_dashboards_assign", responses={201: s.UserDashboardsSerializer}
     )
+    @idempotent()
     def post(self, request: Request, user_id: str) -> Response:
         """Assign a dashboard you may change to yourself or to someone you share a project
         with (staff: to anyone). The answer lists what you may read: your own (or, for

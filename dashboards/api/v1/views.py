@@ -21,6 +21,7 @@ from dashboards import documents, permissions, selectors, services
 from dashboards.api.base import dashboard_etag
 from dashboards.api.v1 import serializers as s
 from dashboards.models import Dashboard, Project
+from idempotency.decorators import idempotent
 from users.selectors import current_user
 
 DASHBOARD_LIST_FIELDS = ("id", "project_id", "name", "created_at", "updated_at")
@@ -203,6 +204,7 @@ class DashboardSaveView(V1View):
         operation_id="v1_dashboard_save",
         responses={200: DASHBOARD_SAVED_ENVELOPE, 201: DASHBOARD_SAVED_ENVELOPE},
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)
@@ -289,6 +291,7 @@ class ProjectSaveView(V1View):
         operation_id="v1_project_save",
         responses={200: PROJECT_SAVED_ENVELOPE, 201: PROJECT_SAVED_ENVELOPE},
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -331,6 +334,7 @@ class ProjectMembersView(V1View):
         operation_id="v1_project_member_save",
         responses=s.envelope("Member", s.MemberSerializer()),
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)

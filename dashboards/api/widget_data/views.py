@@ -24,6 +24,8 @@ from dashboards.api.widget_schema import WidgetDataField, WidgetErrorSerializer
 from dashboards.exceptions import WidgetNotFound
 from dashboards.widgets import data as widget_data
 from dashboards.widgets.registry import METRIC_NAME_PATTERN
+from idempotency.decorators import idempotent
+from ops import metrics as ops_metrics
 
 # A widget whose data could not be computed (timeout, database error): worth asking again.
 RETRY_AFTER_SECONDS = 5
@@ -60,9 +62,11 @@ class MetricIngestView(APIView):
             200: inline_serializer("MetricIngestResult", {"accepted": serializers.IntegerField()})
         },
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(user=request.user, project_id=project_id)
         accepted = metrics.metrics_ingest(project=project, user=request.user, body=request.data)
+        ops_metrics.INGESTED_POINTS.inc(accepted)
         return Response({"accepted": accepted})
 
 
