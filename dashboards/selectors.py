@@ -6,9 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Count,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -76,31 +74,22 @@ def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
     return project.memberships.select_related("user").order_by("user_id")
 
 
-def widget_count_subquery() -> Coalesce:
-    """A correlated COUNT per row: no GROUP BY, so the total count of a filtered list
-    does not need to wrap the whole query (and the planner uses the widget index)."""
-    counts = (
-        Widget.objects.filter(dashboard=OuterRef("pk"))
-        .order_by()
-        .values("dashboard")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-
 def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
-    """Visible dashboards with `widget_count` annotated (one query for a page)."""
-    return permissions.visible_dashboards(user).annotate(widget_count=widget_count_subquery())
+    """Visible dashboards (`widget_count` is a stored column: no join)."""
+    return permissions.visible_dashboards(user)
+
+
+def dashboard_sources(*, user: Any) -> list[QuerySet[Dashboard]]:
+    """The dashboards the user can see, one queryset per way of seeing them, for lists
+    that merge them page by page (`dashboards.paging`): a list of 1,000 visible rows in a
+    table of 1,000,000 then reads its own rows from each source's index."""
+    return permissions.visible_dashboard_sources(user)
 
 
 def dashboard_list_by_scope(
     *, user: Any, scopes: list[str], project: Project | None = None
 ) -> QuerySet[Dashboard]:
-    """Visible dashboards of the given scopes (of one project when given), oldest first.
-
-    No annotation: lists that show metadata only should not pay for the widget join.
-    """
+    """Visible dashboards of the given scopes (of one project when given), oldest first."""
     queryset = permissions.visible_dashboards(user).filter(scope__in=scopes)
     if project is not None:
         queryset = queryset.filter(project=project)
@@ -109,7 +98,7 @@ def dashboard_list_by_scope(
 
 def dashboard_list_for_home(*, user: Any) -> QuerySet[Dashboard]:
     """Visible dashboards for the user's own list: the default first, then the assigned ones
-    in their order, then the rest by name; `is_default` and `widget_count` annotated."""
+    in their order, then the rest by name; `is_default` annotated."""
     mine = UserDashboard.objects.filter(user=user, dashboard=OuterRef("pk"))
     return (
         dashboard_list(user=user)

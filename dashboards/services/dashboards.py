@@ -91,6 +91,7 @@ def _create(
         dashboard.id = id
     full_clean(dashboard, exclude=["project", "owner"])
     widgets = _build_widgets(dashboard, spec.widgets or ())
+    dashboard.widget_count = len(widgets)
     with integrity_errors_as_domain_errors(), transaction.atomic():
         if project is None:
             # Only now, so that a refused create does not leave a personal project behind.
@@ -143,6 +144,8 @@ def _update(
             generates = any(widget.key is None for widget in spec.widgets)
             avoid = frozenset(current.widgets.values_list("key", flat=True)) if generates else None
             widgets = _build_widgets(current, spec.widgets, avoid=avoid or frozenset())
+            # Stored so that lists need no widget join; this is its only writer.
+            current.widget_count = len(widgets)
         current.version = F("version") + 1
         current.save()
         # Inside the transaction: after commit another writer may already have bumped it,
