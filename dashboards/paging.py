@@ -28,6 +28,11 @@ def order_columns(order: Sequence[str]) -> list[tuple[str, bool]]:
     return [(term.lstrip("-"), term.startswith("-")) for term in order]
 
 
+def reverse_order(order: Sequence[str]) -> list[str]:
+    """The same order read backwards (for the page before a row)."""
+    return [term[1:] if term.startswith("-") else f"-{term}" for term in order]
+
+
 def keyset_condition(order: Sequence[str], after: Sequence[Any]) -> Q:
     """Rows strictly after `after` (the sort values of a row) in `order`.
 
@@ -67,20 +72,22 @@ def fetch_page(
     limit: int,
     offset: int = 0,
     after: Sequence[Any] | None = None,
+    expressions: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Up to `limit` rows (dicts of `fields`) after `offset` rows, or after the row whose
-    sort values are `after`; and whether more rows follow. One query."""
+    """Up to `limit` rows (dicts of `fields` and `expressions`) after `offset` rows, or
+    after the row whose sort values are `after`; and whether more rows follow. One query."""
     columns = list(dict.fromkeys([*fields, *(name for name, _ in order_columns(order))]))
+    named = expressions or {}
     queries = _filtered(sources, condition)
     if after is not None:
         queries = [query.filter(keyset_condition(order, after)) for query in queries]
     end = offset + limit + 1  # one more than the page: tells whether another page follows
     if len(queries) == 1 or not _per_source():
         merged = reduce(or_, queries) if len(queries) > 1 else queries[0]
-        page = merged.order_by(*order).values(*columns)[offset:end]
+        page = merged.order_by(*order).values(*columns, **named)[offset:end]
     else:
         # Each source stops after `end` rows of its own index; the merge keeps the first.
-        limited = [query.order_by(*order).values(*columns)[:end] for query in queries]
+        limited = [query.order_by(*order).values(*columns, **named)[:end] for query in queries]
         page = limited[0].union(*limited[1:]).order_by(*order)[offset:end]
     rows = list(page)
     return rows[:limit], len(rows) > limit

@@ -40,15 +40,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode(*, salt: str, order: Sequence[str], values: Sequence[Any], query: str) -> str:
+AFTER, BEFORE = "after", "before"
+
+
+def encode(
+    *,
+    salt: str,
+    order: Sequence[str],
+    values: Sequence[Any],
+    query: str,
+    direction: str = AFTER,
+) -> str:
+    """A token for the rows after (or, for a previous page, before) the row with `values`."""
     payload = {"o": list(order), "q": query_digest(query), "v": [_plain(v) for v in values]}
+    if direction != AFTER:
+        payload["d"] = direction
     return signing.dumps(payload, salt=salt, compress=True)
 
 
-def decode(
+def decode_with_direction(
     token: str, *, salt: str, order: Sequence[str], query: str, model: type[Model]
-) -> list[Any]:
-    """The sort values a token carries, typed like the model's fields; BadToken otherwise."""
+) -> tuple[str, list[Any]]:
+    """(direction, sort values) of a token, typed like the model's fields; BadToken otherwise."""
     if len(token) > MAX_LENGTH:
         raise BadToken("The token is not one this API issued.")
     try:
@@ -61,12 +74,30 @@ def decode(
     if payload.get("q") != query_digest(query):
         raise BadToken("The token belongs to another query; follow the link it came in.")
     values = payload.get("v")
-    if not isinstance(values, list) or len(values) != len(order):
+    direction = payload.get("d", AFTER)
+    if (
+        not isinstance(values, list)
+        or len(values) != len(order)
+        or direction not in (AFTER, BEFORE)
+    ):
         raise BadToken("The token is not one this API issued.")
     try:
-        return [
+        typed = [
             model._meta.get_field(name).to_python(value)
             for (name, _), value in zip(order_columns(order), values, strict=True)
         ]
     except (FieldDoesNotExist, ValidationError, TypeError, ValueError):
         raise BadToken("The token is not one this API issued.") from None
+    return direction, typed
+
+
+def decode(
+    token: str, *, salt: str, order: Sequence[str], query: str, model: type[Model]
+) -> list[Any]:
+    """The sort values of a token that continues forwards (family 1's `$skiptoken`)."""
+    direction, values = decode_with_direction(
+        token, salt=salt, order=order, query=query, model=model
+    )
+    if direction != AFTER:
+        raise BadToken("The token is not one this API issued.")
+    return values
