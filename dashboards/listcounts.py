@@ -23,7 +23,9 @@ call `touch_users` / `touch_projects` themselves.
 """
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -79,10 +81,20 @@ def _shared_project(project_id: Any, scope: str) -> list[Any]:
 # --- Readers ----------------------------------------------------------------------------
 
 
-def list_version(user: Any) -> tuple[int, int] | None:
-    """(own counter, sum of the visible projects' counters), or None when the user's
-    totals are not cached: superusers see every dashboard, so any write anywhere changes
-    their totals, and a counter every writer grows would serialise all writes on one row."""
+@dataclass(frozen=True)
+class ListState:
+    """What a list needs to know about its user before reading: the list version (the
+    key of cached totals) and the projects the user can see (literal ids plan better)."""
+
+    own: int
+    shared: int
+    project_ids: tuple[Any, ...]
+
+
+def list_state(user: Any) -> ListState | None:
+    """The user's list version and visible projects, in one query; None when totals are
+    not cached: superusers see every dashboard, so any write anywhere changes their
+    totals, and a counter that every writer grows would serialise all writes on one row."""
     if not user.is_authenticated or getattr(user, "is_superuser", False):
         return None
     versions = connection.ops.quote_name(DashboardListVersion._meta.db_table)
@@ -90,23 +102,37 @@ def list_version(user: Any) -> tuple[int, int] | None:
     members = connection.ops.quote_name(ProjectMembership._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COALESCE((SELECT version FROM {versions} WHERE user_id = %s), 0), "  # noqa: S608
-            f"COALESCE((SELECT SUM(list_version) FROM {projects} WHERE owner_id = %s "
-            f"OR id IN (SELECT project_id FROM {members} WHERE user_id = %s)), 0)",
+            f"SELECT NULL, version FROM {versions} WHERE user_id = %s "  # noqa: S608
+            f"UNION ALL SELECT id, list_version FROM {projects} WHERE owner_id = %s "
+            f"OR id IN (SELECT project_id FROM {members} WHERE user_id = %s)",
             [user.pk, user.pk, user.pk],
         )
-        own, shared = cursor.fetchone()
-    return int(own), int(shared)
+        rows = cursor.fetchall()
+    own = next((int(version) for pk, version in rows if pk is None), 0)
+    shared = [(pk, int(version)) for pk, version in rows if pk is not None]
+    return ListState(
+        own=own,
+        shared=sum(version for _, version in shared),
+        # SQLite hands UUIDs back as hex text.
+        project_ids=tuple(pk if isinstance(pk, uuid.UUID) else uuid.UUID(pk) for pk, _ in shared),
+    )
 
 
-def cached_count(user: Any, query: str, count: Callable[[], int]) -> int:
+_UNSET: Any = object()
+
+
+def cached_count(
+    user: Any, query: str, count: Callable[[], int], state: ListState | None = _UNSET
+) -> int:
     """The total of a list, from the cache when this user's lists have not changed since
-    it was counted; `query` names the list and its filter (any string, hashed)."""
-    version = list_version(user)
-    if version is None:
+    it was counted; `query` names the list and its filter (any string, hashed). `state`:
+    the user's `list_state`, when the caller read it already (before reading the rows)."""
+    if state is _UNSET:
+        state = list_state(user)
+    if state is None:
         return count()
     digest = hashlib.sha256(query.encode()).hexdigest()[:32]
-    key = KEY.format(user=user.pk, own=version[0], shared=version[1], query=digest)
+    key = KEY.format(user=user.pk, own=state.own, shared=state.shared, query=digest)
     total = cache.get(key)
     if total is None:
         total = count()

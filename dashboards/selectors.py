@@ -2,6 +2,7 @@
 may not see. Invisible and missing raise the same NotFound."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -79,11 +80,21 @@ def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
     return permissions.visible_dashboards(user)
 
 
-def dashboard_sources(*, user: Any) -> list[QuerySet[Dashboard]]:
+def dashboard_sources(
+    *, user: Any, project_ids: Sequence[Any] | None = None
+) -> list[QuerySet[Dashboard]]:
     """The dashboards the user can see, one queryset per way of seeing them, for lists
     that merge them page by page (`dashboards.paging`): a list of 1,000 visible rows in a
-    table of 1,000,000 then reads its own rows from each source's index."""
-    return permissions.visible_dashboard_sources(user)
+    table of 1,000,000 then reads its own rows from each source's index. `project_ids`:
+    the user's visible projects, when known (`listcounts.list_state`)."""
+    return permissions.visible_dashboard_sources(user, project_ids)
+
+
+def dashboard_count_parts(
+    *, user: Any, project_ids: Sequence[Any] | None = None
+) -> list[QuerySet[Dashboard]]:
+    """The visible dashboards as parts that share no row: a total is the sum of counts."""
+    return permissions.visible_dashboard_parts(user, project_ids)
 
 
 def dashboard_list_by_scope(

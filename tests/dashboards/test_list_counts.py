@@ -364,7 +364,7 @@ def test_superusers_are_counted_every_time(client_for, superuser, alice):
     assert total(client) == 1
     DashboardFactory.create_batch(2, owner=alice)
     assert total(client) == 3
-    assert listcounts.list_version(superuser) is None
+    assert listcounts.list_state(superuser) is None
 
 
 def test_versions_grow_in_the_writers_transaction(alice, bob, project):
@@ -401,3 +401,16 @@ def test_a_reused_user_id_never_meets_old_totals(alice):
     ghost.delete()
     reborn = get_user_model().objects.create(pk=pk, username="reborn")
     assert listcounts.cached_count(reborn, "q", lambda: truth(reborn)) == 0
+
+
+def test_a_dashboard_seen_three_ways_is_counted_and_listed_once(client_for, alice, bob, project):
+    # bob: a member of alice's project who is also assigned her shared dashboard, and
+    # owns one that is shared and assigned to himself.
+    theirs = DashboardFactory(owner=alice, project=project, scope="project")
+    UserDashboardFactory(user=bob, dashboard=theirs)
+    his = DashboardFactory(owner=bob, project=project, scope="project")
+    UserDashboardFactory(user=bob, dashboard=his)
+    client = client_for(bob)
+    body = client.get(f"{API}/dashboards").json()
+    assert body["count"] == 2 == truth(bob)
+    assert sorted(row["id"] for row in body["value"]) == sorted([str(theirs.pk), str(his.pk)])

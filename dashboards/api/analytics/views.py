@@ -130,7 +130,10 @@ class DashboardCollectionView(AnalyticsView):
     def get(self, request: Request) -> Response:
         """Dashboards you can see, filtered, ordered and paged the OData way."""
         query = odata.parse_list_query(request.query_params)
-        sources = selectors.dashboard_sources(user=request.user)
+        # Read first: the total cached under this version counts rows no older than it.
+        state = listcounts.list_state(request.user)
+        project_ids = state.project_ids if state else None
+        sources = selectors.dashboard_sources(user=request.user, project_ids=project_ids)
         try:
             rows, more = paging.fetch_page(
                 sources,
@@ -148,7 +151,11 @@ class DashboardCollectionView(AnalyticsView):
         count = listcounts.cached_count(
             request.user,
             f"analytics:{query.filter_text}",
-            lambda: paging.count_rows(sources, condition=query.filter),
+            lambda: paging.count_rows(
+                selectors.dashboard_count_parts(user=request.user, project_ids=project_ids),
+                condition=query.filter,
+            ),
+            state=state,
         )
         body: dict[str, Any] = {
             "value": [

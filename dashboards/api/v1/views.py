@@ -132,11 +132,15 @@ def dashboard_page(
     """A page of the visible dashboards of these scopes (and project), filtered by the
     FilterSet; the total is cached per (user, list, filters) (docs/list-counts.md)."""
     applied = filters.dashboard_filters(request)
-    sources = [
-        source.filter(scope__in=scopes, **({"project": project} if project else {}))
-        for source in selectors.dashboard_sources(user=request.user)
-    ]
-    sources = applied.apply(sources)
+    # Read first: the total cached under this version counts rows no older than it.
+    state = listcounts.list_state(request.user)
+    project_ids = state.project_ids if state else None
+
+    def narrowed(querysets: list[QuerySet[Dashboard]]) -> list[QuerySet[Dashboard]]:
+        where = {"scope__in": scopes, **({"project": project} if project else {})}
+        return applied.apply([queryset.filter(**where) for queryset in querysets])
+
+    sources = narrowed(selectors.dashboard_sources(user=request.user, project_ids=project_ids))
     query = f"v1:dashboards:{project.pk if project else '*'}:{','.join(scopes)}:{applied.identity}"
     return paged(
         request,
@@ -145,7 +149,15 @@ def dashboard_page(
         fields=DASHBOARD_LIST_FIELDS,
         query=query,
         total=lambda: listcounts.cached_count(
-            request.user, query, lambda: paging.count_rows(sources, condition=None)
+            request.user,
+            query,
+            lambda: paging.count_rows(
+                narrowed(
+                    selectors.dashboard_count_parts(user=request.user, project_ids=project_ids)
+                ),
+                condition=None,
+            ),
+            state=state,
         ),
     )
 
