@@ -81,20 +81,21 @@ def dashboard_list(*, user: Any) -> QuerySet[Dashboard]:
 
 
 def dashboard_sources(
-    *, user: Any, project_ids: Sequence[Any] | None = None
+    *, user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
 ) -> list[QuerySet[Dashboard]]:
     """The dashboards the user can see, one queryset per way of seeing them, for lists
     that merge them page by page (`dashboards.paging`): a list of 1,000 visible rows in a
     table of 1,000,000 then reads its own rows from each source's index. `project_ids`:
-    the user's visible projects, when known (`listcounts.list_state`)."""
-    return permissions.visible_dashboard_sources(user, project_ids)
+    the user's visible projects, when known (`listcounts.list_state`); `scopes`: only
+    dashboards of these scopes."""
+    return permissions.visible_dashboard_sources(user, project_ids, scopes)
 
 
 def dashboard_count_parts(
-    *, user: Any, project_ids: Sequence[Any] | None = None
+    *, user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
 ) -> list[QuerySet[Dashboard]]:
     """The visible dashboards as parts that share no row: a total is the sum of counts."""
-    return permissions.visible_dashboard_parts(user, project_ids)
+    return permissions.visible_dashboard_parts(user, project_ids, scopes)
 
 
 def dashboard_list_by_scope(

@@ -137,10 +137,13 @@ def dashboard_page(
     project_ids = state.project_ids if state else None
 
     def narrowed(querysets: list[QuerySet[Dashboard]]) -> list[QuerySet[Dashboard]]:
-        where = {"scope__in": scopes, **({"project": project} if project else {})}
-        return applied.apply([queryset.filter(**where) for queryset in querysets])
+        if project is not None:
+            querysets = [queryset.filter(project=project) for queryset in querysets]
+        return applied.apply(querysets)
 
-    sources = narrowed(selectors.dashboard_sources(user=request.user, project_ids=project_ids))
+    sources = narrowed(
+        selectors.dashboard_sources(user=request.user, project_ids=project_ids, scopes=scopes)
+    )
     query = f"v1:dashboards:{project.pk if project else '*'}:{','.join(scopes)}:{applied.identity}"
     return paged(
         request,
@@ -153,7 +156,9 @@ def dashboard_page(
             query,
             lambda: paging.count_rows(
                 narrowed(
-                    selectors.dashboard_count_parts(user=request.user, project_ids=project_ids)
+                    selectors.dashboard_count_parts(
+                        user=request.user, project_ids=project_ids, scopes=scopes
+                    )
                 ),
                 condition=None,
             ),
