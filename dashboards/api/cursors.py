@@ -55,7 +55,8 @@ def encode(
     payload = {"o": list(order), "q": query_digest(query), "v": [_plain(v) for v in values]}
     if direction != AFTER:
         payload["d"] = direction
-    return signing.dumps(payload, salt=salt, compress=True)
+    # No timestamp (signing.dumps adds one): the same page always links to the same URL.
+    return signing.Signer(salt=salt).sign_object(payload, compress=True)
 
 
 def decode_with_direction(
@@ -66,7 +67,7 @@ def decode_with_direction(
         raise BadToken("The token is not one this API issued.")
     try:
         # The signature is checked before anything is decompressed or parsed.
-        payload = signing.loads(token, salt=salt)
+        payload = signing.Signer(salt=salt).unsign_object(token)
     except signing.BadSignature:
         raise BadToken("The token is not one this API issued (or it was altered).") from None
     if not isinstance(payload, dict) or payload.get("o") != list(order):
