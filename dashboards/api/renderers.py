@@ -17,8 +17,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 _OPTIONS = orjson.OPT_UTC_Z
-# Where orjson spells a float differently from Python's repr: 0.0000999, 1.2e-6.
-_OTHER_FLOAT_SPELLING = re.compile(rb"0\.0000|e-\d(?!\d)")
+# A JSON number where orjson spells a float differently from Python's repr: 0.0000999
+# (Python: 9.99e-05) and 1.2e-6 (Python: 1.2e-06). Numbers stand between `:`, `,` or `[`
+# and `,`, `]` or `}`; text inside a string that looks the same only costs a fallback.
+_OTHER_FLOAT_SPELLING = re.compile(rb"(?<=[:,\[])-?(?:0\.0000\d*|\d+(?:\.\d+)?e-\d)(?=[,\]}])")
 _encoder = JSONEncoder()
 
 

@@ -115,3 +115,14 @@ def test_browsers_still_get_the_browsable_api(alice, dashboards, headers, query)
 def test_unacceptable_accept_is_406_as_before(client_for, alice, dashboards):
     response = client_for(alice).get(f"{API}/dashboards/{dashboards.pk}", HTTP_ACCEPT="image/png")
     assert response.status_code == 406
+
+
+def test_uuids_and_text_that_look_like_numbers_keep_the_fast_path(monkeypatch):
+    calls = []
+    monkeypatch.setattr(JSONRenderer, "render", lambda *args: calls.append(1) or b"")
+    body = {"id": "5286ad12-1e76-0ca6-734e-3c0aafc766c7", "name": "v 0.0000 e-3", "n": [1.5, 2]}
+    assert (
+        FastJSONRenderer().render(body, "application/json", {})
+        == json.dumps(body, separators=(",", ":")).encode()
+    )
+    assert calls == []
