@@ -2,7 +2,8 @@
 
 Model forms run the models' validators, `Widget.clean()` (the widget registry) and the
 database constraints (`validate_constraints`), so an unknown widget type or a duplicate
-name is a form error, never a 500. Versioning and the one-default rule go through services.
+name is a form error, never a 500. Versioning and the one-default rule go through services;
+a dashboard's History page shows its versions and restores them (`admin_history`).
 """
 
 import json
@@ -10,13 +11,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from dashboards import services
+from dashboards import admin_history, services
 from dashboards.exceptions import DomainError
+from dashboards.limits import VERSION_MESSAGE_MAX_LENGTH
 from dashboards.models import (
     MAX_WIDGETS,
     Dashboard,
@@ -116,8 +122,25 @@ class WidgetInline(admin.TabularInline):
     }
 
 
+class DashboardAdminForm(forms.ModelForm):
+    # Not a model field: the note kept with the version this save makes.
+    message = forms.CharField(
+        required=False,
+        max_length=VERSION_MESSAGE_MAX_LENGTH,
+        label="Change note",
+        help_text="What changed and why; kept with the new version (see History).",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Dashboard
+        fields = ["name", "project", "owner", "scope", "type", "description"]
+        fields += ["refresh_interval", "definition"]
+
+
 @admin.register(Dashboard)
 class DashboardAdmin(admin.ModelAdmin):
+    form = DashboardAdminForm
     list_display = [
         "name",
         "project",
@@ -137,7 +160,10 @@ class DashboardAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["id", "name", "project", "owner", "scope", "type", "description"]}),
         ("Behaviour", {"fields": ["refresh_interval", "definition"]}),
-        ("History", {"fields": ["version", "widget_count", "created_at", "updated_at", "links"]}),
+        (
+            "History",
+            {"fields": ["message", "version", "widget_count", "created_at", "updated_at", "links"]},
+        ),
     ]
     inlines = [WidgetInline]
     formfield_overrides = JSON_OVERRIDES
@@ -202,6 +228,7 @@ class DashboardAdmin(admin.ModelAdmin):
             project=data["project"],
             owner=data["owner"],
             as_admin=True,
+            message=data.get("message", ""),
         )
         # The admin redirects and logs with this object: make it the saved one (an inline
         # formset clears a new parent's generated id, so the service chose the id).
@@ -211,6 +238,43 @@ class DashboardAdmin(admin.ModelAdmin):
         form.instance.updated_at = saved.updated_at
         for formset in formsets:
             _describe_changes(formset)
+
+    # --- History: versions, diffs, restore ---------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        restore = self.admin_site.admin_view(require_POST(self.restore_view))
+        return [
+            path(
+                "<path:object_id>/history/<int:number>/restore/",
+                restore,
+                name="dashboards_dashboard_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Django's History page, with the dashboard's versions above its change log."""
+        dashboard = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if dashboard is not None and self.has_view_or_change_permission(request, dashboard):
+            context.update(
+                admin_history.history_context(
+                    request, dashboard, may_restore=self.has_change_permission(request, dashboard)
+                )
+            )
+        return super().history_view(request, object_id, extra_context=context)
+
+    def restore_view(self, request: HttpRequest, object_id: str, number: int) -> HttpResponse:
+        dashboard = self.get_object(request, unquote(object_id))
+        if dashboard is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, dashboard):
+            raise PermissionDenied
+        response = admin_history.restore(request, dashboard, number)
+        self.log_change(request, dashboard, f"Restored version {number}.")
+        return response
 
 
 def _describe_changes(formset: Any) -> None:

@@ -76,6 +76,11 @@ class WidgetNotFound(NotFound):
     default_message = "Widget does not exist."
 
 
+class VersionNotFound(NotFound):
+    code = "VERSION_NOT_FOUND"
+    default_message = "This version of the dashboard does not exist."
+
+
 class PermissionDenied(DomainError):
     """The caller can see the object but may not do this to it."""
 

@@ -28,3 +28,13 @@ SCOPES = ("user", "project")
 # Project roles, weakest first: each includes what the ones before it may do.
 ROLES = ("viewer", "editor", "admin")
 DEFAULT_DASHBOARD_TYPE = "custom"
+
+# History: a write's note (every write body of both families takes `message`), and how many
+# versions a dashboard keeps by default (settings.DASHBOARD_VERSIONS_KEEP; 0 keeps all).
+VERSION_MESSAGE_MAX_LENGTH = 500
+DEFAULT_VERSIONS_KEEP = 50
+
+# Transfer: the export file's format version, and what one import request may carry.
+EXPORT_SCHEMA_VERSION = 1
+MAX_IMPORT_DASHBOARDS = 500
+MAX_IMPORT_BODY_BYTES = 16 * 1024 * 1024

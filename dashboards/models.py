@@ -1,8 +1,8 @@
-"""The domain: projects, dashboards, widgets, assignments and metric points.
+"""The domain: projects, dashboards with their history, widgets, assignments and metric points.
 
 Rules that must always hold are database constraints, so they hold on SQLite and
 PostgreSQL alike and under concurrent writers; `clean()` keeps one-row rules that need
-Python (the widget registry). Everything that writes goes through `services.py`.
+Python (the widget registry). Everything that writes goes through `dashboards.services`.
 """
 
 import hashlib
@@ -262,6 +262,48 @@ class Widget(models.Model):
                     for key, messages in _group_config_errors(error.details).items()
                 }
             ) from error
+
+
+class DashboardVersion(models.Model):
+    """One state of a dashboard, immutable: appended by the writer in the transaction of
+    the write that produced it (`services.versions`). `number` is the dashboard's
+    `version` after that write; `document` is the export document of that state."""
+
+    # No index of its own: the (dashboard, number) unique index leads with it.
+    dashboard = models.ForeignKey(
+        Dashboard, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
+    number = models.PositiveIntegerField()
+    # History outlives its authors: a deleted user leaves an anonymous version.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # Clients send at most VERSION_MESSAGE_MAX_LENGTH characters; the service may add a
+    # line of its own (a duplicate names its source), so the column has no limit.
+    message = models.TextField(blank=True)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["dashboard", "-number"]
+        constraints = [
+            # Also the index of the versions list (newest first is a backward scan).
+            models.UniqueConstraint(
+                fields=["dashboard", "number"], name="dashboard_version_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="dashboard_version_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(restored_from__isnull=True)
+                | Q(restored_from__gte=1, restored_from__lt=models.F("number")),
+                name="dashboard_version_restored_from_earlier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard_id} v{self.number}"
 
 
 def _group_config_errors(details: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,12 +1,13 @@
 """Reads, always through the permission querysets: nothing here can return what the caller
 may not see. Invisible and missing raise the same NotFound."""
 
+import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     F,
     OuterRef,
@@ -22,9 +23,18 @@ from dashboards.exceptions import (
     PermissionDenied,
     ProjectNotFound,
     UserNotFound,
+    VersionNotFound,
 )
-from dashboards.models import Dashboard, Project, ProjectMembership, UserDashboard, Widget
+from dashboards.models import (
+    Dashboard,
+    DashboardVersion,
+    Project,
+    ProjectMembership,
+    UserDashboard,
+    Widget,
+)
 from dashboards.rows import ModelRows
+from dashboards.specs import DOCUMENT_FIELDS, export_document
 
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
@@ -241,3 +251,104 @@ def assigned_dashboard(*, actor: Any, user_id: Any, dashboard_id: Any) -> Dashbo
     if assignment is None:
         raise DashboardNotFound("This dashboard is not assigned to this user.")
     return assignment.dashboard
+
+
+# --- History ------------------------------------------------------------------------------
+
+VERSION_LIST_FIELDS = ("number", "created_at", "author_id", "message", "restored_from")
+
+
+def version_list(*, dashboard: Dashboard) -> QuerySet[DashboardVersion]:
+    """The versions of a dashboard the caller was allowed to see (`dashboard_get`), newest
+    first: one range scan of the (dashboard, number) index. Lists take
+    `.values(*VERSION_LIST_FIELDS)`, so the documents stay in the database."""
+    return DashboardVersion.objects.filter(dashboard=dashboard).order_by("-number")
+
+
+MAX_VERSION_NUMBER = 2**31 - 1  # the column is a PositiveIntegerField
+
+
+def parse_version_number(value: Any) -> int | None:
+    """A version number from a path or query, or None when it cannot name one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()):
+            return None
+        value = text
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_VERSION_NUMBER else None
+
+
+def version_get(*, dashboard: Dashboard, number: Any) -> DashboardVersion:
+    """One version (with its document) of a dashboard the caller was allowed to see
+    (`dashboard_get`); a number that names none is VersionNotFound."""
+    parsed = parse_version_number(number)
+    version = (
+        DashboardVersion.objects.filter(dashboard=dashboard, number=parsed).first()
+        if parsed is not None
+        else None
+    )
+    if version is None:
+        raise VersionNotFound()
+    return version
+
+
+# --- Export -------------------------------------------------------------------------------
+
+EXPORT_BATCH = 500
+_EXPORT_DASHBOARD_FIELDS = ("id", *(f for f in DOCUMENT_FIELDS.values() if f != "widgets"))
+
+
+class _Row:
+    """A `.values()` row read as attributes, for `export_document`."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.pk = values.get("id")
+
+
+@contextlib.contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Both export queries see one state of the database: on PostgreSQL a read-only
+    REPEATABLE READ transaction (its cursors then stream without WITH HOLD); SQLite's
+    statements open together on one connection share one read transaction already."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def project_export_documents(*, user: Any, project: Project) -> Iterator[dict[str, Any]]:
+    """Export documents of every dashboard of `project` that `user` may see, by id.
+
+    Two queries whatever the size, both read in batches (server-side cursors on
+    PostgreSQL): the dashboards, and their widgets in the same order, merged as they
+    arrive; memory holds one batch, never the whole project.
+    """
+    dashboards = permissions.visible_dashboards(user).filter(project=project).order_by("id")
+    widgets = (
+        Widget.objects.filter(dashboard__in=dashboards.values("id"))
+        .order_by("dashboard_id", "position", "id")
+        .values("dashboard_id", "key", "type", "title", "size", "config")
+    )
+    with _one_snapshot():
+        dashboard_rows = dashboards.values(*_EXPORT_DASHBOARD_FIELDS).iterator(EXPORT_BATCH)
+        widget_rows = widgets.iterator(EXPORT_BATCH)
+        pending = next(widget_rows, None)
+        for row in dashboard_rows:
+            own = []
+            # Both streams are ordered by dashboard id; a widget of a dashboard that is
+            # not in the first stream cannot occur within one snapshot, but is skipped.
+            while pending is not None and pending["dashboard_id"] <= row["id"]:
+                if pending["dashboard_id"] == row["id"]:
+                    own.append(_Row(pending))
+                pending = next(widget_rows, None)
+            yield export_document(_Row(row), own)

@@ -5,7 +5,8 @@ family 1's body and the export file show): `name`, `description`, `type`, `scope
 `refreshInterval`, `definition` and `widgets`. `DOCUMENT_FIELDS` maps its keys to model
 fields, once. Each adapter turns what it received into a `DashboardSpec` here and hands it
 to `services.dashboard_save`; `dashboard_document` turns a stored dashboard back into the
-document. Only JSON types are checked here; values (lengths, slugs, widget configs) are
+document, and `export_document` adds its `uid` (the shape of versions and export files).
+Only JSON types are checked here; values (lengths, slugs, widget configs) are
 the models', the registry's and the services' rules.
 """
 
@@ -28,6 +29,9 @@ DOCUMENT_FIELDS: Final = {
 }
 MODEL_TO_DOCUMENT: Final = {model: key for key, model in DOCUMENT_FIELDS.items()}
 WIDGET_FIELDS: Final = ("id", "type", "title", "size", "config")
+# The export document (a version's, an export file's): the dashboard's id as `uid`, so that
+# a renamed dashboard is still recognised, then the document.
+EXPORT_FIELDS: Final = ("uid", *DOCUMENT_FIELDS)
 
 # Document key -> (Python type, how a message names it). bool is an int in Python, never
 # in JSON, so it is refused wherever a number is expected.
@@ -168,6 +172,7 @@ def parse_widgets(items: list[Any], *, prefix: str = "widgets") -> tuple[WidgetS
 
 
 def widget_document(widget: Any) -> dict[str, Any]:
+    """A widget (a row or a WidgetSpec) as the document shows it."""
     return {
         "id": widget.key,
         "type": widget.type,
@@ -184,6 +189,24 @@ def dashboard_document(dashboard: Any, widgets: Iterable[Any]) -> dict[str, Any]
     }
     document["widgets"] = [widget_document(widget) for widget in widgets]
     return document
+
+
+def spec_document(spec: DashboardSpec) -> dict[str, Any] | None:
+    """The document a complete spec describes, to compare with a stored one; None when
+    the writer would fill something in (an unset field, a widget without an id)."""
+    values = {key: getattr(spec, model) for key, model in DOCUMENT_FIELDS.items()}
+    if any(value is UNSET for value in values.values()):
+        return None
+    if any(widget.key is None for widget in spec.widgets):  # type: ignore[union-attr]
+        return None
+    values["widgets"] = [widget_document(widget) for widget in values["widgets"]]
+    return values
+
+
+def export_document(dashboard: Any, widgets: Iterable[Any]) -> dict[str, Any]:
+    """The document with the dashboard's id as `uid`: what a version keeps and an export
+    file holds (JSON types only)."""
+    return {"uid": str(dashboard.pk), **dashboard_document(dashboard, widgets)}
 
 
 def invalid_field(where: str, message: str) -> ValidationFailed:

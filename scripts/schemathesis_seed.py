@@ -29,6 +29,18 @@ projects = list(Project.objects.filter(owner=alice).values_list("pk", flat=True)
 dashboards = list(Dashboard.objects.filter(owner=alice).values_list("pk", flat=True))
 widgets = sorted(set(Widget.objects.filter(dashboard__owner=alice).values_list("key", flat=True)))
 
+# History: a few versions on each of alice's dashboards, so that versions, diffs and
+# restores of real numbers are exercised (`path.number` draws from 1..VERSIONS).
+VERSIONS = 3
+for dashboard in Dashboard.objects.filter(owner=alice):
+    for step in range(dashboard.version, VERSIONS):
+        services.dashboard_update(
+            dashboard=dashboard,
+            user=alice,
+            description=f"{dashboard.description} (edit {step})",
+            message=f"Edit {step}",
+        )
+
 scratch_projects, scratch_dashboards = [], []
 for index in range(3):
     project, _ = services.project_save(user=alice, id=None, name=f"Scratch {index}")
@@ -51,6 +63,8 @@ values = {values(dashboards)}
 values = {values(widgets)}
 [dictionaries.users]
 values = {json.dumps([alice.pk, bob.pk])}
+[dictionaries.versions]
+values = {json.dumps(list(range(1, VERSIONS + 1)))}
 [dictionaries.scratch_projects]
 values = {values(scratch_projects)}
 [dictionaries.scratch_dashboards]
@@ -61,6 +75,8 @@ values = {values(scratch_dashboards)}
 "path.dashboard_id" = {{ dictionary = "dashboards", probability = {probability} }}
 "path.widget_id" = {{ dictionary = "widgets", probability = {probability} }}
 "path.user_id" = {{ dictionary = "users", probability = {probability} }}
+"path.number" = {{ dictionary = "versions", probability = {probability} }}
+"query.to" = {{ dictionary = "versions", probability = {probability} }}
 
 # A schema-valid request may still be refused for the state it meets: 409 (a duplicate)
 # and 412 (a version that moved on) answer to the data, not to the request's shape.
@@ -75,12 +91,16 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
 # depth, and a widget's config schema and sizes depend on its type (GET /api/widget-types).
 # dashboards list: $filter and $orderby are OData expressions, a grammar, not a pattern.
 # reorder: the list must name exactly the current assignments. v1 project delete: the
-# personal project stays.
+# personal project stays. import: each document is written like a dashboard (widget
+# configs by type, refresh intervals 1-4 refused, a file naming one dashboard twice).
+# restore: schemathesis' coverage phase sends headers that break their documented
+# pattern as if valid (`If-Match: 0`); a malformed If-Match is a 400 (as on PUT/PATCH).
 [[operations]]
 include-operation-id = [
   "auth_logout_create", "metrics_ingest", "v1_project_member_save", "v1_dashboard_save",
   "dashboards_create", "dashboards_update", "dashboards_partial_update", "dashboards_list",
-  "user_dashboards_reorder", "v1_project_delete",
+  "user_dashboards_reorder", "v1_project_delete", "project_import", "v1_project_import",
+  "dashboard_duplicate", "v1_dashboard_duplicate", "dashboard_version_restore",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 429,

@@ -61,16 +61,19 @@ WIDGET_INPUT_SCHEMA = {
     "properties": {
         "id": {
             "type": "string",
+            "nullable": True,
             "pattern": WIDGET_KEY_PATTERN,
-            "description": "Client key, e.g. widget_1; generated when omitted.",
+            "description": "Client key, e.g. widget_1; generated when omitted or null.",
         },
         "type": {"type": "string", "enum": registry.names()},
         "title": {"type": "string", "maxLength": WIDGET_TITLE_MAX_LENGTH},
         "size": {"type": "string", "enum": list(SIZES)},
         "config": {
             "type": "object",
+            "nullable": True,
             "additionalProperties": {},
-            "description": "Validated by the type's JSON Schema (GET /api/widget-types).",
+            "description": "Validated by the type's JSON Schema (GET /api/widget-types); "
+            "null or absent is {}.",
         },
     },
     "required": ["type"],

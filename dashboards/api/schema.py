@@ -20,6 +20,9 @@ from dashboards.api.schema_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 
 # First match wins; every API path must match one (tests/api/test_openapi.py checks).
 TAG_RULES: list[tuple[str, str]] = [
+    (r"^/api/v1/dashboards/[^/]+/[^/]+/versions", "v1: history"),
+    (r"^/api/v1/dashboards/[^/]+/[^/]+/duplicate", "v1: transfer"),
+    (r"^/api/v1/projects/[^/]+/(export|import)", "v1: transfer"),
     (r"^/api/v1/dashboards", "v1: dashboards"),
     (r"^/api/v1/projects", "v1: projects"),
     (r"^/api/v1/users", "v1: users"),
@@ -28,6 +31,9 @@ TAG_RULES: list[tuple[str, str]] = [
     (r"^/api/dashboards/[^/]+/widgets/[^/]+/data", "widget data"),
     (r"^/api/users/me$", "analytics: users"),
     (r"^/api/users/", "analytics: user dashboards"),
+    (r"^/api/dashboards/[^/]+/versions", "analytics: history"),
+    (r"^/api/dashboards/[^/]+/(export|duplicate)", "analytics: transfer"),
+    (r"^/api/projects/[^/]+/(export|import)", "analytics: transfer"),
     (r"^/api/dashboards", "analytics: dashboards"),
     (r"^/api/widget-types", "analytics: widget types"),
 ]
@@ -41,6 +47,14 @@ TAGS: list[dict[str, str]] = [
         "name": "analytics: user dashboards",
         "description": "API family 1: dashboards assigned to a user, the default one, order.",
     },
+    {
+        "name": "analytics: history",
+        "description": "A dashboard's versions, RFC 6902 diffs (widgets matched by id), restore.",
+    },
+    {
+        "name": "analytics: transfer",
+        "description": "Export a dashboard or a project, import with a dry-run plan, duplicate.",
+    },
     {"name": "analytics: widget types", "description": "The widget type registry."},
     {"name": "analytics: users", "description": "Who the token belongs to (family 1)."},
     {
@@ -53,6 +67,8 @@ TAGS: list[dict[str, str]] = [
         "project-scoped dashboards saved as one definition document.",
     },
     {"name": "v1: projects", "description": "API family 2: projects and their members."},
+    {"name": "v1: history", "description": "API family 2: versions, diffs, restore."},
+    {"name": "v1: transfer", "description": "API family 2: export, import, duplicate."},
     {"name": "v1: users", "description": "Who the token belongs to (family 2)."},
     {"name": "auth", "description": "JWT: obtain, refresh (rotating), verify, logout."},
 ]
@@ -66,7 +82,7 @@ STATUS_TEXT = {
     404: "Missing, or not visible to you (the two are never told apart).",
     409: "Conflicts with the current state (a duplicate name or id).",
     412: "The version you edited is no longer current (`If-Match` or `version`).",
-    413: "The request body is larger than 1 MiB.",
+    413: "The request body is larger than its route takes (1 MiB; imports 16 MiB).",
     415: "The body is not JSON (or a form the browsable API sends).",
     429: "Too many requests; retry after `Retry-After` seconds.",
 }
@@ -270,6 +286,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": 'RFC 8288 `<url>; rel="next"` and `rel="prev"` when those pages exist.',
         "schema": {"type": "string"},
     },
+    "Content-Disposition": {
+        "description": '`attachment; filename="<name>.json"`: an export file to save.',
+        "schema": {"type": "string"},
+    },
     "WWW-Authenticate": {"description": '`Bearer realm="api"`.', "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
 }
@@ -286,6 +306,14 @@ RESPONSE_HEADERS: dict[str, dict[str, list[str]]] = {
     "dashboards_update": {"200": ["ETag"]},
     "dashboards_partial_update": {"200": ["ETag"]},
     "v1_dashboard_save": {"200": ["ETag"], "201": ["ETag", "Location"]},
+    "v1_dashboard_versions_list": {"200": ["X-Total-Count", "Link"]},
+    "dashboard_version_restore": {"200": ["ETag"]},
+    "v1_dashboard_version_restore": {"200": ["ETag"]},
+    "dashboard_duplicate": {"201": ["ETag", "Location"]},
+    "v1_dashboard_duplicate": {"201": ["ETag", "Location"]},
+    "dashboard_export": {"200": ["Content-Disposition"]},
+    "project_export": {"200": ["Content-Disposition"]},
+    "v1_project_export": {"200": ["Content-Disposition"]},
     "dashboard_widget_data": {
         "200": ["ETag", "Last-Modified", "Cache-Control"],
         "304": ["ETag", "Last-Modified", "Cache-Control"],
@@ -303,6 +331,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "dashboard_id": {"type": "string", "format": "uuid"},
     "dashboardId": {"type": "string", "format": "uuid"},
     "user_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     "userId": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
 }
 

@@ -34,7 +34,7 @@ def drop_trigram_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0001_initial'),
+        ('dashboards', '0004_dashboard_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,6 +15,7 @@ from dashboards.services.assignments import (
 from dashboards.services.dashboards import (
     dashboard_create,
     dashboard_delete,
+    dashboard_restore,
     dashboard_save,
     dashboard_update,
     dashboard_upsert,
@@ -28,17 +29,21 @@ from dashboards.services.projects import (
     project_save,
     project_update,
 )
+from dashboards.services.transfer import dashboard_duplicate, dashboards_import
 
 __all__ = [
     "assignments_reorder",
     "dashboard_assign",
     "dashboard_create",
     "dashboard_delete",
+    "dashboard_duplicate",
+    "dashboard_restore",
     "dashboard_save",
     "dashboard_set_default",
     "dashboard_unassign",
     "dashboard_update",
     "dashboard_upsert",
+    "dashboards_import",
     "membership_remove",
     "membership_set",
     "project_create",

@@ -1,11 +1,14 @@
 """Writes to dashboards and their widgets: one writer, `dashboard_save`, for every path.
 
-Both API families, the admin, restore and import hand a `DashboardSpec` to
+Both API families, the admin, restore, import and duplicate hand a `DashboardSpec` to
 `dashboard_save`, which checks permission and the expected version, validates, writes the
-dashboard and its widgets in one transaction and bumps the version. `dashboard_create` and
-`dashboard_update` are the same writer for Python callers (keyword fields instead of a spec).
+dashboard and its widgets, bumps the version and appends the version row, all in one
+transaction. A write that changes nothing writes nothing: no new version, the same ETag
+(docs/history.md). `dashboard_create` and `dashboard_update` are the same writer for
+Python callers (keyword fields instead of a spec).
 """
 
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,9 +16,11 @@ from django.db import transaction
 from django.db.models import F
 
 from dashboards import permissions
+from dashboards.diff import json_equal
 from dashboards.exceptions import DashboardNotFound, PermissionDenied, ValidationFailed
 from dashboards.limits import MAX_WIDGETS
-from dashboards.models import Dashboard, Project, Scope, Widget
+from dashboards.models import Dashboard, DashboardVersion, Project, Scope, Widget
+from dashboards.selectors import version_get
 from dashboards.services.common import (
     check_version,
     full_clean,
@@ -26,7 +31,15 @@ from dashboards.services.common import (
     validation_failed,
 )
 from dashboards.services.projects import project_get_personal
-from dashboards.specs import MODEL_TO_DOCUMENT, UNSET, DashboardSpec, WidgetSpec, parse_widgets
+from dashboards.services.versions import clean_message, version_append
+from dashboards.specs import (
+    MODEL_TO_DOCUMENT,
+    UNSET,
+    DashboardSpec,
+    WidgetSpec,
+    dashboard_document,
+    parse_widgets,
+)
 from dashboards.widgets import registry
 
 
@@ -40,6 +53,8 @@ def dashboard_save(
     id: Any = None,
     expected_version: int | None = None,
     as_admin: bool = False,
+    message: Any = "",
+    restored_from: int | None = None,
 ) -> Dashboard:
     """Create a dashboard (`dashboard` None) or change one to what `spec` says.
 
@@ -49,10 +64,15 @@ def dashboard_save(
     `expected_version` is the version the client edited (If-Match / v1 `version`): another
     one is PreconditionFailed and nothing is written. `as_admin`: the actor is staff in the
     admin, where Django's model permissions decide instead of the dashboard's sharing rules;
-    only there may a dashboard change project or owner.
+    only there may a dashboard change project or owner. `message` (at most 500 characters)
+    and `restored_from` go on the version this write appends; an update that changes
+    nothing appends none and keeps the version.
     """
+    message = clean_message(message)
     if dashboard is None:
-        return _create(actor, spec, project=project, owner=owner, id=id, as_admin=as_admin)
+        return _create(
+            actor, spec, project=project, owner=owner, id=id, as_admin=as_admin, message=message
+        )
     return _update(
         actor,
         dashboard,
@@ -61,6 +81,8 @@ def dashboard_save(
         owner=owner,
         expected_version=expected_version,
         as_admin=as_admin,
+        message=message,
+        restored_from=restored_from,
     )
 
 
@@ -77,6 +99,7 @@ def _create(
     owner: Any,
     id: Any,
     as_admin: bool,
+    message: str,
 ) -> Dashboard:
     if as_admin:
         if not actor.has_perm("dashboards.add_dashboard"):
@@ -97,8 +120,18 @@ def _create(
             # Only now, so that a refused create does not leave a personal project behind.
             dashboard.project = project_get_personal(user=dashboard.owner)
         dashboard.save(force_insert=True)
-        _save_widgets(dashboard, widgets, replace=False)
+        _save_widgets(dashboard, widgets, existing={})
+        version_append(dashboard=dashboard, widgets=widgets, author=actor, message=message)
     return dashboard
+
+
+def check_can_change(actor: Any, dashboard: Dashboard, *, as_admin: bool = False) -> None:
+    """PermissionDenied unless the actor may change the (visible) dashboard."""
+    if as_admin:
+        if not actor.has_perm("dashboards.change_dashboard"):
+            raise PermissionDenied("You may not change dashboards.")
+    elif not permissions.can_change_dashboard(actor, dashboard):
+        raise PermissionDenied("You may view this dashboard but not change it.")
 
 
 def _update(
@@ -110,20 +143,17 @@ def _update(
     owner: Any,
     expected_version: int | None,
     as_admin: bool,
+    message: str,
+    restored_from: int | None,
 ) -> Dashboard:
     moves = (project is not None and project.pk != dashboard.project_id) or (
         owner is not None and owner.pk != dashboard.owner_id
     )
-    if as_admin:
-        if not actor.has_perm("dashboards.change_dashboard"):
-            raise PermissionDenied("You may not change dashboards.")
-    else:
-        if not permissions.can_change_dashboard(actor, dashboard):
-            raise PermissionDenied("You may view this dashboard but not change it.")
-        if moves:
-            raise ValidationFailed(
-                details={"projectId": ["A dashboard cannot move to another project."]}
-            )
+    check_can_change(actor, dashboard, as_admin=as_admin)
+    if moves and not as_admin:
+        raise ValidationFailed(
+            details={"projectId": ["A dashboard cannot move to another project."]}
+        )
     _check_scope(spec.scope)
     may_reshare = as_admin or dashboard.owner_id == actor.pk or actor.is_superuser
     if spec.scope not in (UNSET, dashboard.scope) and not may_reshare:
@@ -132,6 +162,8 @@ def _update(
         # Lock the row so that the version check and the write are one step.
         current = Dashboard.objects.select_for_update().get(pk=dashboard.pk)
         check_version(current.version, expected_version)
+        existing = list(current.widgets.order_by("position", "id"))
+        before = dashboard_document(current, existing)
         for name, value in spec.given().items():
             setattr(current, name, value)
         if project is not None:
@@ -139,21 +171,58 @@ def _update(
         if owner is not None:
             current.owner = owner
         full_clean(current, exclude=["project", "owner"])
-        widgets = None
+        widgets = existing
         if spec.widgets is not UNSET:
-            generates = any(widget.key is None for widget in spec.widgets)
-            avoid = frozenset(current.widgets.values_list("key", flat=True)) if generates else None
-            widgets = _build_widgets(current, spec.widgets, avoid=avoid or frozenset())
+            avoid = frozenset(widget.key for widget in existing)
+            widgets = _build_widgets(current, spec.widgets, avoid=avoid)
             # Stored so that lists need no widget join; this is its only writer.
             current.widget_count = len(widgets)
+        if not moves and json_equal(before, dashboard_document(current, widgets)):
+            # Nothing changes: no write, no version, the same ETag (docs/history.md).
+            current.refresh_from_db()
+            return current
         current.version = F("version") + 1
         current.save()
         # Inside the transaction: after commit another writer may already have bumped it,
         # and the caller's ETag must name the version this write produced.
         current.refresh_from_db(fields=["version", "updated_at"])
-        if widgets is not None:
-            _save_widgets(current, widgets, replace=True)
+        if spec.widgets is not UNSET:
+            _save_widgets(current, widgets, existing={w.key: w for w in existing})
+        version_append(
+            dashboard=current,
+            widgets=widgets,
+            author=actor,
+            message=message,
+            restored_from=restored_from,
+        )
     return current
+
+
+def dashboard_restore(
+    *,
+    actor: Any,
+    dashboard: Dashboard,
+    number: Any,
+    expected_version: int | None = None,
+    message: Any = "",
+    as_admin: bool = False,
+) -> tuple[Dashboard, DashboardVersion]:
+    """Make version `number`'s content the dashboard's again, as a new version that
+    records `restored_from`. The scope stays: who may see a dashboard is its owner's
+    choice, not content (docs/history.md). Restoring the current content writes nothing."""
+    check_can_change(actor, dashboard, as_admin=as_admin)
+    version = version_get(dashboard=dashboard, number=number)
+    spec = replace(DashboardSpec.from_document(version.document), scope=UNSET)
+    restored = dashboard_save(
+        actor=actor,
+        spec=spec,
+        dashboard=dashboard,
+        expected_version=expected_version,
+        as_admin=as_admin,
+        message=message,
+        restored_from=version.number,
+    )
+    return restored, version
 
 
 def _build_widgets(
@@ -216,9 +285,11 @@ def _build_widgets(
     return widgets
 
 
-def _save_widgets(dashboard: Dashboard, widgets: list[Widget], *, replace: bool) -> None:
-    """Write the list: a kept id keeps its row (identity), others are created or deleted."""
-    existing = {w.key: w for w in dashboard.widgets.all()} if replace else {}
+def _save_widgets(
+    dashboard: Dashboard, widgets: list[Widget], *, existing: dict[str, Widget]
+) -> None:
+    """Write the list: a kept id keeps its row (identity), others are created or deleted.
+    `existing`: the dashboard's widgets before this write, by id."""
     keep_keys = {w.key for w in widgets}
     stale = [w.pk for key, w in existing.items() if key not in keep_keys]
     if stale:
@@ -254,14 +325,21 @@ def spec_from_fields(**fields: Any) -> DashboardSpec:
 
 
 def dashboard_create(
-    *, user: Any, project: Project | None = None, id: Any = None, **fields: Any
+    *, user: Any, project: Project | None = None, id: Any = None, message: Any = "", **fields: Any
 ) -> Dashboard:
     """Create a dashboard from keyword fields (in the user's personal project by default)."""
-    return dashboard_save(actor=user, spec=spec_from_fields(**fields), project=project, id=id)
+    return dashboard_save(
+        actor=user, spec=spec_from_fields(**fields), project=project, id=id, message=message
+    )
 
 
 def dashboard_update(
-    *, dashboard: Dashboard, user: Any, expected_version: int | None = None, **fields: Any
+    *,
+    dashboard: Dashboard,
+    user: Any,
+    expected_version: int | None = None,
+    message: Any = "",
+    **fields: Any,
 ) -> Dashboard:
     """Change the keyword fields given; `widgets`, when given, replaces the whole list."""
     return dashboard_save(
@@ -269,6 +347,7 @@ def dashboard_update(
         spec=spec_from_fields(**fields),
         dashboard=dashboard,
         expected_version=expected_version,
+        message=message,
     )
 
 
@@ -279,6 +358,7 @@ def dashboard_upsert(
     spec: DashboardSpec,
     id: Any = None,
     expected_version: int | None = None,
+    message: Any = "",
 ) -> tuple[Dashboard, bool]:
     """Save a whole dashboard by id (v1 save); returns (dashboard, created).
 
@@ -288,19 +368,23 @@ def dashboard_upsert(
     Any other existing id (hidden, or in another project) is DashboardNotFound.
     """
     if id is None:
-        return dashboard_save(actor=user, spec=spec, project=project), True
+        return dashboard_save(actor=user, spec=spec, project=project, message=message), True
     pk = uuid_or_invalid(id, "id")
     # Read the row first, then decide: checking visibility and existence as two steps
     # would answer 404 to a request that raced with the create of the same id.
     existing = Dashboard.objects.select_related("project").filter(pk=pk).first()
     if existing is None:
         # A concurrent create of the same id makes this a Conflict (primary key mapping).
-        return dashboard_save(actor=user, spec=spec, project=project, id=pk), True
+        return dashboard_save(actor=user, spec=spec, project=project, id=pk, message=message), True
     # 404 not 403: hidden, or in another project, looks exactly like missing.
     if existing.project_id != project.pk or not permissions.can_view_dashboard(user, existing):
         raise DashboardNotFound()
     updated = dashboard_save(
-        actor=user, spec=spec, dashboard=existing, expected_version=expected_version
+        actor=user,
+        spec=spec,
+        dashboard=existing,
+        expected_version=expected_version,
+        message=message,
     )
     return updated, False
 

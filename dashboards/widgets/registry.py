@@ -99,7 +99,16 @@ def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> Non
 
     `prefix` names the widget in error details, e.g. ``widgets[2].``.
     """
-    widget_type = get(type_name)
+    try:
+        widget_type = get(type_name)
+    except InvalidWidgetType as error:
+        if not prefix:
+            raise
+        # Name the widget, so that a list (or an import of many) says which one.
+        raise InvalidWidgetType(
+            f"{prefix}type: {error.message}",
+            details={f"{prefix}type": [error.message], **error.details},
+        ) from None
     errors: dict[str, list[str]] = {}
     if size not in SIZES:
         errors[f"{prefix}size"] = [f"Size must be one of: {', '.join(SIZES)}."]

@@ -271,3 +271,60 @@ def test_ingestion_refuses_nul_in_a_dimension(client_for, alice, project):
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert "points[0].dimensions" in response.json()["error"]["details"]
     assert not MetricPoint.objects.exists()
+
+
+HISTORY_AND_TRANSFER = {
+    "dashboard_versions_list": "200",
+    "dashboard_version_retrieve": "200",
+    "dashboard_version_diff": "200",
+    "dashboard_version_restore": "200",
+    "dashboard_export": "200",
+    "project_export": "200",
+    "project_import": "200",
+    "dashboard_duplicate": "201",
+    "v1_dashboard_versions_list": "200",
+    "v1_dashboard_version_load": "200",
+    "v1_dashboard_version_diff": "200",
+    "v1_dashboard_version_restore": "200",
+    "v1_project_export": "200",
+    "v1_project_import": "200",
+    "v1_dashboard_duplicate": "201",
+}
+
+
+def test_history_and_transfer_operations_have_examples_and_tags(schema):
+    found = {op["operationId"]: (path, op) for path, _method, op in operations(schema)}
+    for operation_id, status in HISTORY_AND_TRANSFER.items():
+        path, operation = found[operation_id]
+        media = operation["responses"][status]["content"]["application/json"]
+        assert "example" in media, operation_id
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            assert "example" in body, operation_id
+        assert operation["tags"][0].endswith(("history", "transfer")), (path, operation["tags"])
+
+
+def test_the_diff_example_is_what_the_diff_code_answers(schema):
+    operation = schema["paths"]["/api/dashboards/{dashboard_id}/versions/{number}/diff"]["get"]
+    example = operation["responses"]["200"]["content"]["application/json"]["example"]
+    assert example["patch"][-1] == {
+        "op": "replace",
+        "path": "/widgets/0/title",
+        "value": "Quarterly Revenue",
+    }
+    assert example["summary"]["widgetsRemoved"] == ["widget_2"]
+
+
+def test_new_routes_document_their_headers_and_version_numbers(schema):
+    paths = schema["paths"]
+    restore = paths["/api/dashboards/{dashboard_id}/versions/{number}/restore"]["post"]
+    assert {"412", "409", "403"} <= set(restore["responses"])
+    assert "ETag" in restore["responses"]["200"]["headers"]
+    number = next(p for p in restore["parameters"] if p["name"] == "number")
+    assert number["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    duplicate = paths["/api/dashboards/{dashboard_id}/duplicate"]["post"]["responses"]["201"]
+    assert {"ETag", "Location"} <= set(duplicate["headers"])
+    export = paths["/api/projects/{project_id}/export"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in export["headers"]
+    v1_restore = paths["/api/v1/dashboards/{project_id}/{dashboard_id}/versions/{number}/restore"]
+    assert "412" in v1_restore["post"]["responses"]  # `version` in its body

@@ -48,3 +48,29 @@ def test_v1_save_form_posts_as_shown(browser, alice, project):
     response = browser.post(path, raw_form_body(browser, path), format="json")
     assert response.status_code == 201, response.content
     assert Dashboard.objects.get().project == project
+
+
+@pytest.mark.parametrize("family", ["analytics", "v1"])
+def test_import_forms_post_as_shown_as_a_dry_run(browser, project, family):
+    path = (
+        f"/api/projects/{project.pk}/import"
+        if family == "analytics"
+        else f"/api/v1/projects/{project.pk}/import"
+    )
+    body = raw_form_body(browser, path)
+    assert body.get("dryRun", body.get("dry_run")) is True  # trying the form writes nothing
+    response = browser.post(path, body, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_duplicate_and_restore_forms_post_as_shown(browser, alice, project):
+    from dashboards import services
+
+    board = services.dashboard_create(user=alice, project=project, name="Form")
+    services.dashboard_update(dashboard=board, user=alice, description="2")
+    path = f"/api/dashboards/{board.pk}/duplicate"
+    response = browser.post(path, raw_form_body(browser, path), format="json")
+    assert response.status_code == 201, response.content
+    path = f"/api/dashboards/{board.pk}/versions/1/restore"
+    response = browser.post(path, raw_form_body(browser, path), format="json")
+    assert response.status_code == 200, response.content

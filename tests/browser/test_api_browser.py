@@ -82,7 +82,9 @@ def test_redoc_loads_offline(live_server, page, screenshot_dir):
     failed: dict[str, str] = {}
     page.on("requestfailed", lambda request: failed.update({request.url: request.failure}))
     page.goto(f"{live_server.url}/api/redoc/")
-    expect(page.locator("h1").first).to_contain_text("Dashboards API")
+    # ReDoc parses the whole schema (about 300 KB, 47 operations) before drawing anything:
+    # a few seconds on a busy 2-core machine.
+    expect(page.locator("h1").first).to_contain_text("Dashboards API", timeout=20_000)
     expect(page.get_by_text("v1: dashboards").first).to_be_visible()
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "redoc.png"), full_page=False)

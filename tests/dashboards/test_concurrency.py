@@ -178,7 +178,10 @@ def test_unconditional_edits_at_once_each_get_their_own_version(alice, project, 
         owner=alice, project=project, scope="project", name=f"Counted {round_}"
     )
     outcomes = run_together(
-        *[lambda: services.dashboard_update(dashboard=board, user=alice)] * writers
+        *[
+            lambda n=n: services.dashboard_update(dashboard=board, user=alice, description=f"{n}")
+            for n in range(writers)
+        ]
     )
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(o.version for o in outcomes) == list(range(2, writers + 2))

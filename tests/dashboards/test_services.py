@@ -508,8 +508,16 @@ def test_update_changes_fields_and_bumps_the_version_by_one(alice, board):
     assert (board.type, board.version) == ("executive", 3)
 
 
-def test_update_without_changes_still_counts_as_a_change(alice, board):
-    assert services.dashboard_update(dashboard=board, user=alice).version == 2
+def test_update_that_changes_nothing_writes_nothing(alice, board):
+    # docs/history.md: no new version, the same ETag, updated_at untouched.
+    before = board.updated_at
+    same = services.dashboard_update(
+        dashboard=board, user=alice, name=board.name, description=board.description
+    )
+    assert same.version == 1
+    board.refresh_from_db()
+    assert (board.version, board.updated_at) == (1, before)
+    assert board.versions.count() == 1
 
 
 def test_replacing_widgets_keeps_the_identity_of_kept_ids(alice, board):

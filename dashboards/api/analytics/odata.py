@@ -502,18 +502,18 @@ def _parse_int(text: str, *, minimum: int, maximum: int) -> int:
     return value
 
 
-def parse_list_query(params: QueryDict) -> ListQuery:
-    """The list query options of a request. Every problem found is reported at once in
-    `details` ({"$top": [...], "$expand": [...]}). An option sent with an empty value is
-    treated as absent; parameters not starting with `$` (e.g. `format`) are ignored."""
+def _read_options(
+    params: QueryDict, supported: tuple[str, ...]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """(errors, values) of the `$` options: unsupported or repeated ones are errors."""
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
     for key in params:
         if not key.startswith("$"):
             continue
-        if key not in SUPPORTED_OPTIONS:
+        if key not in supported:
             errors[key] = [
-                f"Query option {key} is not supported. Supported: {', '.join(SUPPORTED_OPTIONS)}."
+                f"Query option {key} is not supported. Supported: {', '.join(supported)}."
             ]
             continue
         given = params.getlist(key)
@@ -521,7 +521,42 @@ def parse_list_query(params: QueryDict) -> ListQuery:
             errors[key] = ["Given more than once."]
             continue
         values[key] = given[0] if given else ""
+    return errors, values
 
+
+def _top_and_skip(values: dict[str, str], errors: dict[str, list[str]]) -> tuple[int, int]:
+    top, skip = DEFAULT_TOP, 0
+    try:
+        if values.get("$top", "").strip():
+            top = _parse_int(values["$top"], minimum=1, maximum=MAX_TOP)
+    except ValueError as error:
+        errors["$top"] = [str(error)]
+    try:
+        if values.get("$skip", "").strip():
+            skip = _parse_int(values["$skip"], minimum=0, maximum=MAX_SKIP)
+    except ValueError as error:
+        errors["$skip"] = [str(error)]
+    return top, skip
+
+
+PAGING_OPTIONS = ("$top", "$skip")
+
+
+def parse_paging(params: QueryDict) -> tuple[int, int]:
+    """`$top` and `$skip` of a list that takes no filter or order (a dashboard's
+    versions); other `$` options are INVALID_QUERY, like unknown ones on the main list."""
+    errors, values = _read_options(params, PAGING_OPTIONS)
+    top, skip = _top_and_skip(values, errors)
+    if errors:
+        raise InvalidQuery(details=errors)
+    return top, skip
+
+
+def parse_list_query(params: QueryDict) -> ListQuery:
+    """The list query options of a request. Every problem found is reported at once in
+    `details` ({"$top": [...], "$expand": [...]}). An option sent with an empty value is
+    treated as absent; parameters not starting with `$` (e.g. `format`) are ignored."""
+    errors, values = _read_options(params, SUPPORTED_OPTIONS)
     filter_q: Q | None = None
     if values.get("$filter", "").strip():
         try:
@@ -533,20 +568,9 @@ def parse_list_query(params: QueryDict) -> ListQuery:
         order_by = parse_orderby(values.get("$orderby", ""))
     except ValueError as error:
         errors["$orderby"] = [str(error)]
-    top, skip = DEFAULT_TOP, 0
-    try:
-        if values.get("$top", "").strip():
-            top = _parse_int(values["$top"], minimum=1, maximum=MAX_TOP)
-    except ValueError as error:
-        errors["$top"] = [str(error)]
-    try:
-        if values.get("$skip", "").strip():
-            skip = _parse_int(values["$skip"], minimum=0, maximum=MAX_SKIP)
-    except ValueError as error:
-        message = str(error)
-        if values["$skip"].strip().isdigit():
-            message += " Deeper pages: follow nextLink (it carries a $skiptoken)."
-        errors["$skip"] = [message]
+    top, skip = _top_and_skip(values, errors)
+    if "$skip" in errors and values["$skip"].strip().isdigit():
+        errors["$skip"][0] += " Deeper pages: follow nextLink (it carries a $skiptoken)."
     count = values.get("$count", "").strip()
     if count and count not in ("true", "false"):
         errors["$count"] = ["Must be true or false (the response always includes count)."]

@@ -16,6 +16,7 @@ from dashboards.api.fields import (
     StrictUUIDField,
     WidgetListField,
 )
+from dashboards.api.transfer import message_field
 from dashboards.limits import (
     DEFAULT_DASHBOARD_TYPE,
     DESCRIPTION_MAX_LENGTH,
@@ -71,6 +72,7 @@ class DashboardWriteSerializer(serializers.Serializer):
         help_text="The project; null or absent: your personal project (create only).",
     )
     scope = serializers.ChoiceField(choices=Scope.values, required=False, initial=Scope.USER)
+    message = message_field()
 
     class Meta:
         ref_name = "DashboardInput"

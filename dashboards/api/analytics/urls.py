@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from dashboards.api.analytics import views
+from dashboards.api.analytics import history, transfer, views
 
 # Family-1 paths have no trailing slash; one is tolerated rather than redirected (a write
 # cannot follow a redirect with its body).
@@ -10,6 +10,46 @@ urlpatterns = [
         r"^dashboards/(?P<dashboard_id>[^/]+)/?$",
         views.DashboardDetailView.as_view(),
         name="dashboard-detail",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/versions/?$",
+        history.VersionListView.as_view(),
+        name="dashboard-version-list",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/versions/(?P<number>[^/]+)/?$",
+        history.VersionDetailView.as_view(),
+        name="dashboard-version-detail",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/versions/(?P<number>[^/]+)/diff/?$",
+        history.VersionDiffView.as_view(),
+        name="dashboard-version-diff",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/versions/(?P<number>[^/]+)/restore/?$",
+        history.VersionRestoreView.as_view(),
+        name="dashboard-version-restore",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/export/?$",
+        transfer.DashboardExportView.as_view(),
+        name="dashboard-export",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/duplicate/?$",
+        transfer.DashboardDuplicateView.as_view(),
+        name="dashboard-duplicate",
+    ),
+    re_path(
+        r"^projects/(?P<project_id>[^/]+)/export/?$",
+        transfer.ProjectExportView.as_view(),
+        name="project-export",
+    ),
+    re_path(
+        r"^projects/(?P<project_id>[^/]+)/import/?$",
+        transfer.ProjectImportView.as_view(),
+        name="project-import",
     ),
     re_path(
         r"^users/(?P<user_id>[^/]+)/dashboards/?$",

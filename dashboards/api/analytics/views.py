@@ -24,7 +24,7 @@ from dashboards.api.analytics import serializers as s
 from dashboards.api.base import dashboard_etag, expected_version_from_if_match
 from dashboards.exceptions import InvalidQuery, PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard, Project, UserDashboard
-from dashboards.specs import DashboardSpec, widget_document
+from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
 from dashboards.widgets.data import dashboard_widget_data
 
@@ -43,22 +43,17 @@ IF_MATCH = OpenApiParameter(
 
 
 def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
-    """The full dashboard with every widget's data (widgets prefetched by the selector)."""
+    """The full dashboard with every widget's data (widgets prefetched by the selector):
+    the dashboard document, each widget with its `data`, and where it lives."""
     widgets = list(dashboard.widgets.all())
     data = dashboard_widget_data(dashboard, widgets)
+    document = dashboard_document(dashboard, widgets)
+    document["widgets"] = [{**w, "data": data.get(w["id"])} for w in document["widgets"]]
     return {
         "id": dashboard.pk,
-        "name": dashboard.name,
-        "description": dashboard.description,
-        "type": dashboard.type,
-        "scope": dashboard.scope,
+        **document,
         "projectId": dashboard.project_id,
         "ownerId": dashboard.owner_id,
-        "widgets": [
-            {**widget_document(widget), "data": data.get(widget.key)} for widget in widgets
-        ],
-        "refreshInterval": dashboard.refresh_interval,
-        "definition": dashboard.definition,
         "version": dashboard.version,
         "createdAt": dashboard.created_at,
         "updatedAt": dashboard.updated_at,
@@ -182,7 +177,10 @@ class DashboardCollectionView(AnalyticsView):
         """Create a dashboard (in your personal project unless `projectId` is given)."""
         spec = DashboardSpec.from_document(request.data, required=["name"])
         dashboard = services.dashboard_save(
-            actor=request.user, spec=spec, project=body_project(request)
+            actor=request.user,
+            spec=spec,
+            project=body_project(request),
+            message=request.data.get("message"),
         )
         location = reverse("analytics:dashboard-detail", args=[dashboard.pk])
         response = Response(
@@ -243,6 +241,7 @@ class DashboardDetailView(AnalyticsView):
             dashboard=dashboard,
             project=body_project(request),
             expected_version=expected,
+            message=request.data.get("message"),
         )
         return with_etag(Response(updated_body(updated)), updated)
 

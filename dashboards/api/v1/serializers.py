@@ -20,6 +20,7 @@ from dashboards.api.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
+from dashboards.api.transfer import message_field
 from dashboards.exceptions import ValidationFailed
 from dashboards.limits import (
     DESCRIPTION_MAX_LENGTH,
@@ -83,6 +84,8 @@ class DashboardInputSerializer(serializers.Serializer):
         max_value=2**31 - 1,
         help_text="The version you edited; a newer one on the server answers 412.",
     )
+    # Beside `version`: both describe this save, not the dashboard (docs/history.md).
+    message = message_field()
 
     class Meta:
         ref_name = "V1DashboardInput"

@@ -6,7 +6,7 @@ says so rather than an unknown route. `save` and `list` come before `{dashboard_
 
 from django.urls import path
 
-from dashboards.api.v1 import views
+from dashboards.api.v1 import history, transfer, views
 
 urlpatterns = [
     path("dashboards/list", views.DashboardListView.as_view(), name="dashboard-list"),
@@ -25,9 +25,44 @@ urlpatterns = [
         views.DashboardDetailView.as_view(),
         name="dashboard-detail",
     ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/versions",
+        history.VersionListView.as_view(),
+        name="dashboard-version-list",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/versions/<str:number>",
+        history.VersionDetailView.as_view(),
+        name="dashboard-version-detail",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/versions/<str:number>/diff",
+        history.VersionDiffView.as_view(),
+        name="dashboard-version-diff",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/versions/<str:number>/restore",
+        history.VersionRestoreView.as_view(),
+        name="dashboard-version-restore",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/duplicate",
+        transfer.DashboardDuplicateView.as_view(),
+        name="dashboard-duplicate",
+    ),
     path("projects/list", views.ProjectListView.as_view(), name="project-list"),
     path("projects/save", views.ProjectSaveView.as_view(), name="project-save"),
     path("projects/<str:project_id>", views.ProjectDetailView.as_view(), name="project-detail"),
+    path(
+        "projects/<str:project_id>/export",
+        transfer.ProjectExportView.as_view(),
+        name="project-export",
+    ),
+    path(
+        "projects/<str:project_id>/import",
+        transfer.ProjectImportView.as_view(),
+        name="project-import",
+    ),
     path(
         "projects/<str:project_id>/members",
         views.ProjectMembersView.as_view(),

@@ -326,6 +326,7 @@ class DashboardSaveView(V1View):
             spec=spec,
             id=body.get("id"),
             expected_version=body.get("version"),
+            message=body.get("message"),
         )
         headers = {"ETag": dashboard_etag(dashboard)}
         if created:

@@ -30,6 +30,13 @@ def test_every_v1_route_has_its_own_operation(schema):
         ("/api/v1/projects/{project_id}/members", "post"),
         ("/api/v1/projects/{project_id}/members/{user_id}", "delete"),
         ("/api/v1/users/me", "get"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/versions", "get"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/versions/{number}", "get"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/versions/{number}/diff", "get"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/versions/{number}/restore", "post"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/duplicate", "post"),
+        ("/api/v1/projects/{project_id}/export", "get"),
+        ("/api/v1/projects/{project_id}/import", "post"),
     }
     assert len(set(operations.values())) == len(operations)
 
