@@ -13,10 +13,12 @@ through the API), and left exactly as the services would leave them.
   (dashboards/listcounts.py), as `services.dashboard_save` and the signals would.
 
 Ids are derived from the dashboard's number (`md5('bench:' || n)` as a UUID), so runs
-are reproducible. Each step of `DASHBOARD_STEPS` is one SQL pass over the generated rows;
-a later model that every dashboard must have (e.g. its first version in the history)
-adds its own step there: it receives the `BenchDashboards` and can select the generated
-rows with `bench.where` / `bench.params`.
+are reproducible. Each step of `DASHBOARD_STEPS` is one pass over a chunk of generated
+dashboards, `step(bench, low, high, block)` with the numbers [low, high) of one block
+(ids: `bench_uuid(n)`), inside the chunk's transaction. Not written yet: each dashboard's
+first version in the history (`DashboardVersion`, number 1): a step appended here would
+build them for the chunk's rows with `services.versions.version_build` and `bulk_create`
+them, as the history's own bulk builders do; the list benchmarks read no versions.
 """
 
 import hashlib
