@@ -6,7 +6,10 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Load the widget type modules now, not in the middle of a first request.
+        # Cached list totals follow every write path, admin and cascades included; the
+        # widget type modules load now, not in the middle of a first request.
+        from dashboards import listcounts
         from dashboards.widgets import registry
 
         registry.names()
+        listcounts.connect()

@@ -24,7 +24,7 @@ from dashboards.limits import (
     DESCRIPTION_MAX_LENGTH,
     MAX_DEFINITION_BYTES,
     MAX_REFRESH_INTERVAL,
-    MAX_WIDGETS,  # noqa: F401 - re-exported for the admin and services
+    MAX_WIDGETS,
     MIN_REFRESH_INTERVAL,
     NAME_MAX_LENGTH,
     ROLES,
@@ -96,6 +96,9 @@ class Project(models.Model):
     )
     # The project that holds a user's dashboards created without a project.
     is_personal = models.BooleanField(default=False, editable=False)
+    # Grows whenever a dashboard shared with the project changes: part of the key of its
+    # members' cached list counts (dashboards/listcounts.py).
+    list_version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,6 +162,8 @@ class Dashboard(models.Model):
     # Everything else a front end keeps (layout, filters, theme), returned verbatim.
     definition = models.JSONField(default=dict, blank=True, validators=[validate_definition])
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Kept by the one writer (services.dashboard_save), so that lists need no widget join.
+    widget_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -192,10 +197,26 @@ class Dashboard(models.Model):
                 name="dashboard_refresh_interval_range",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="dashboard_version_positive"),
+            models.CheckConstraint(
+                condition=Q(widget_count__gte=0, widget_count__lte=MAX_WIDGETS),
+                name="dashboard_widget_count_range",
+            ),
         ]
+        # Lists read each visibility source (owner; project members; assignees) in the
+        # order asked, so every indexed order has an index per source (docs/odata.md).
+        # PostgreSQL also has a trigram index on UPPER(name) for contains (migration 0006).
         indexes = [
             models.Index(fields=["owner", "created_at", "id"]),
-            models.Index(fields=["project", "scope", "created_at"]),
+            models.Index(fields=["owner", "updated_at", "id"], name="dashboard_owner_updated"),
+            models.Index(fields=["owner", "name", "id"], name="dashboard_owner_name"),
+            models.Index(fields=["owner", "type", "created_at", "id"], name="dashboard_owner_type"),
+            models.Index(
+                fields=["project", "scope", "created_at", "id"], name="dashboard_shared_created"
+            ),
+            models.Index(
+                fields=["project", "scope", "updated_at", "id"], name="dashboard_shared_updated"
+            ),
+            models.Index(fields=["project", "scope", "name", "id"], name="dashboard_shared_name"),
             models.Index(fields=["created_at", "id"]),
             models.Index(fields=["updated_at", "id"]),
             models.Index(fields=["name", "id"]),
@@ -317,6 +338,21 @@ class UserDashboard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dashboard} for {self.user}"
+
+
+class DashboardListVersion(models.Model):
+    """A counter per user, grown in the same transaction as every write that changes what
+    the user's dashboard lists hold: cached list counts are keyed by it, so a count cached
+    before a write is never read after it, whether or not the cache was reachable when the
+    write happened (dashboards/listcounts.py, docs/list-counts.md)."""
+
+    # Not a foreign key: the counter outlives a deleted user, so that an id SQLite hands
+    # out again never meets the counts cached for the old account.
+    user_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.version}"
 
 
 def dimensions_key(dimensions: dict[str, Any]) -> str:

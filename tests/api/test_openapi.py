@@ -77,7 +77,7 @@ def test_a_body_with_required_fields_is_required_even_on_patch(schema):
 def test_odata_options_may_be_sent_empty(schema):
     parameters = schema["paths"]["/api/dashboards"]["get"]["parameters"]
     options = [p for p in parameters if p["name"].startswith("$")]
-    assert {p["name"] for p in options} == {"$filter", "$orderby", "$top", "$skip"}
+    assert {p["name"] for p in options} == {"$filter", "$orderby", "$top", "$skip", "$skiptoken"}
     assert all(p["allowEmptyValue"] is True for p in options)
 
 

@@ -17,7 +17,7 @@ def database_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError('connection to server at "127.0.0.1", port 5563 failed')
 
-    for name in ("dashboard_get", "dashboard_list", "project_get", "project_list_with_role"):
+    for name in ("dashboard_get", "dashboard_sources", "project_get", "project_list_with_role"):
         monkeypatch.setattr(selectors, name, refuse)
     # The create path's writer, whatever the service layer calls it.
     for name in ("dashboard_create", "dashboard_save"):
@@ -79,7 +79,7 @@ def test_an_interface_error_is_503_too(client_for, alice, monkeypatch):
     def closed(*args, **kwargs):
         raise InterfaceError("connection already closed")
 
-    monkeypatch.setattr(selectors, "dashboard_list", closed)
+    monkeypatch.setattr(selectors, "dashboard_sources", closed)
     response = client_for(alice).get("/api/dashboards")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

@@ -9,20 +9,20 @@ from `.values()` and prefetched rows, a fixed number of queries whatever the siz
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.core.exceptions import FieldError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from dashboards import permissions, selectors, services
+from dashboards import listcounts, paging, permissions, selectors, services
 from dashboards.api.analytics import odata
 from dashboards.api.analytics import serializers as s
 from dashboards.api.base import dashboard_etag, expected_version_from_if_match
-from dashboards.exceptions import PermissionDenied, ValidationFailed
+from dashboards.exceptions import InvalidQuery, PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
@@ -114,8 +114,15 @@ class DashboardCollectionView(AnalyticsView):
             ),
             OpenApiParameter(
                 "$skip",
-                {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0},
-                description="Rows to skip (default 0).",
+                {"type": "integer", "minimum": 0, "maximum": odata.MAX_SKIP, "default": 0},
+                description="Rows to skip (default 0, at most 10,000; deeper pages follow "
+                "`nextLink`).",
+            ),
+            OpenApiParameter(
+                "$skiptoken",
+                str,
+                description="Opaque: the position after the last row of a page. Only as "
+                "found in `nextLink`; a token that was altered is a 400.",
             ),
         ],
         responses=s.DashboardListSerializer,
@@ -123,17 +130,33 @@ class DashboardCollectionView(AnalyticsView):
     def get(self, request: Request) -> Response:
         """Dashboards you can see, filtered, ordered and paged the OData way."""
         query = odata.parse_list_query(request.query_params)
-        queryset: QuerySet[Dashboard] = odata.apply_list_query(
-            selectors.dashboard_list(user=request.user), query
+        # Read first: the total cached under this version counts rows no older than it.
+        state = listcounts.list_state(request.user)
+        project_ids = state.project_ids if state else None
+        sources = selectors.dashboard_sources(user=request.user, project_ids=project_ids)
+        try:
+            rows, more = paging.fetch_page(
+                sources,
+                condition=query.filter,
+                order=query.order_by,
+                fields=LIST_FIELDS,
+                limit=query.top,
+                offset=query.skip,
+                after=query.after,
+            )
+        except (FieldError, TypeError, ValueError) as error:  # defence in depth, as odata
+            raise InvalidQuery(details={"$filter": [str(error)]}) from None
+        # Exact, and cached per (user, filter) under the user's list version: page 10,000
+        # costs what page 1 costs (docs/list-counts.md).
+        count = listcounts.cached_count(
+            request.user,
+            f"analytics:{query.filter_text}",
+            lambda: paging.count_rows(
+                selectors.dashboard_count_parts(user=request.user, project_ids=project_ids),
+                condition=query.filter,
+            ),
+            state=state,
         )
-        # The total rides along with the page (COUNT(*) OVER ()), as one query; only a
-        # page past the end needs a separate count.
-        rows = list(
-            queryset.annotate(total_rows=Window(Count("*"))).values(*LIST_FIELDS, "total_rows")[
-                query.skip : query.skip + query.top
-            ]
-        )
-        count = rows[0]["total_rows"] if rows else (queryset.count() if query.skip else 0)
         body: dict[str, Any] = {
             "value": [
                 {
@@ -147,10 +170,11 @@ class DashboardCollectionView(AnalyticsView):
             ],
             "count": count,
         }
-        if query.skip + query.top < count:
-            body["nextLink"] = replace_query_param(
-                request.build_absolute_uri(), "$skip", query.skip + query.top
-            )
+        if more:
+            # Server-driven paging: the next page starts after this page's last row.
+            token = query.skiptoken(paging.sort_values(rows[-1], query.order_by))
+            url = remove_query_param(request.build_absolute_uri(), "$skip")
+            body["nextLink"] = replace_query_param(url, "$skiptoken", token)
         return Response(body)
 
     @extend_schema(operation_id="dashboards_create", responses={201: s.DashboardCreatedSerializer})

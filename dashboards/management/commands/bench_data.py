@@ -3,39 +3,36 @@
 Builds, in minutes and by SQL generation (not through the API), what the services would
 have left behind:
 
-- a user `bench` (password from --password) and its project "Bench";
-- N dashboards of that user, each with one kpi widget over the bench metric, plus one
-  dashboard "Every widget" with one widget of each type (made by the real service);
+- the dashboards of `dashboards.benchdata`: N dashboards of the user `bench` in its project
+  "Bench" (the floor's shape), `--other` dashboards that `bench-other` sees in the same
+  table, each with its widgets, stored widget count and first version;
+- one dashboard "Every widget" of `bench` with one widget of each type (made by the real
+  service) over the bench metric;
 - M points of the metric `revenue` spread evenly over `--years` years up to now, each with
   K dimensions (`region`, `plan`, `channel`) of `--values` values each, every combination
   in turn; a small `active_subscriptions` series (one point a day per combination);
 - their hourly and daily rollups and their series rows (as ingestion keeps them).
 
-Running it again replaces the bench project's metric data and its generated dashboards.
-The dashboards part is a list of steps (`DASHBOARD_STEPS`) so that columns added later (a
-stored widget count, a first version in the history) get their own step.
+Running it again replaces the generated dashboards and the bench project's metric data.
 """
 
 import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboards import rollups, services
+from dashboards import benchdata, rollups, services
 from dashboards import sqldialect as sql
 from dashboards.models import Dashboard, MetricPoint, MetricRollup, MetricSeries, Project
 
 METRIC = "revenue"
 DIMENSIONS = ("region", "plan", "channel")
-PREFIX = "bench dashboard "
 EVERY_WIDGET = "Every widget"
 CHUNK = 1_000_000
 
@@ -70,8 +67,16 @@ class Command(BaseCommand):
     help = "Build a benchmark data set (dashboards, metric points, rollups) by SQL generation."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dashboards", type=int, default=1000)
-        parser.add_argument("--points", type=int, default=100_000)
+        parser.add_argument(
+            "--dashboards", type=int, default=1000, help="Dashboards of the user `bench`."
+        )
+        parser.add_argument(
+            "--other",
+            type=int,
+            default=1000,
+            help="Dashboards `bench-other` sees in the same table (own, shared, assigned).",
+        )
+        parser.add_argument("--points", type=int, default=0)
         parser.add_argument("--dimensions", type=int, default=1, choices=[0, 1, 2, 3])
         parser.add_argument("--values", type=int, default=20, help="Values per dimension.")
         parser.add_argument("--years", type=float, default=2.0)
@@ -87,29 +92,34 @@ class Command(BaseCommand):
             every = Dashboard.objects.get(project=project, name=EVERY_WIDGET)
             self._summary(started, project.owner, project, every)
             return
-        user_model = get_user_model()
-        user, created = user_model.objects.get_or_create(username="bench")
-        if created or not user.check_password(options["password"]):
-            user.set_password(options["password"])
-            user.save(update_fields=["password"])
-        project = Project.objects.filter(owner=user, name="Bench").first()
-        if project is None:
-            project = services.project_create(user=user, name="Bench")
-        self._progress(started, f"user {user.pk}, project {project.pk}")
-
-        self._dashboards(started, project, user, options["dashboards"])
+        bench = benchdata.generate_dashboards(
+            count=options["dashboards"],
+            other=options["other"],
+            password=options["password"],
+            out=self.stderr,
+        )
+        project = Project.objects.select_related("owner").get(pk=bench.project_id)
+        user = project.owner
         self._points(started, project, options)
         every = Dashboard.objects.filter(project=project, name=EVERY_WIDGET).first()
         if every is None:
             every = services.dashboard_create(
                 user=user, project=project, name=EVERY_WIDGET, widgets=every_widget(METRIC)
             )
-        self._summary(started, user, project, every)
+        self._summary(started, user, project, every, bench.summary())
 
-    def _summary(self, started: float, user: Any, project: Project, every: Dashboard) -> None:
+    def _summary(
+        self,
+        started: float,
+        user: Any,
+        project: Project,
+        every: Dashboard,
+        dashboards: dict[str, Any] | None = None,
+    ) -> None:
         self.stdout.write(
             json.dumps(
                 {
+                    **(dashboards or {}),
                     "user": user.pk,
                     "project": str(project.pk),
                     "everyWidget": str(every.pk),
@@ -123,15 +133,6 @@ class Command(BaseCommand):
 
     def _progress(self, started: float, message: str) -> None:
         self.stderr.write(f"[{time.monotonic() - started:7.1f}s] {message}")
-
-    # --- Dashboards ---------------------------------------------------------------------
-
-    def _dashboards(self, started: float, project: Project, user: Any, count: int) -> None:
-        with transaction.atomic():
-            Dashboard.objects.filter(project=project, name__startswith=PREFIX).delete()
-            for step in DASHBOARD_STEPS:
-                step(project, user, count)
-        self._progress(started, f"{count} dashboards")
 
     # --- Points ---------------------------------------------------------------------------
 
@@ -240,61 +241,3 @@ def _register_sqlite_functions() -> None:
         lambda text: hashlib.sha256(text.encode()).hexdigest()[:40],
         deterministic=True,
     )
-
-
-# --- Dashboard steps: each takes (project, user, count) -----------------------------------
-
-
-def _insert_dashboards(project: Project, user: Any, count: int) -> None:
-    if count <= 0:
-        return
-    project_id = sql.db_uuid(project.pk)
-    with connection.cursor() as cursor:
-        if sql.is_postgres():
-            cursor.execute(
-                """
-                INSERT INTO dashboards_dashboard (id, project_id, owner_id, scope, name,
-                    description, type, refresh_interval, definition, version, created_at,
-                    updated_at)
-                SELECT gen_random_uuid(), %s, %s, 'user', %s || lpad(i::text, 7, '0'), '',
-                       'custom', 60, '{}', 1, now() - (%s - i) * interval '1 second',
-                       now() - (%s - i) * interval '1 second'
-                FROM generate_series(1, %s) i
-                """,
-                [project_id, user.pk, PREFIX, count, count, count],
-            )
-        else:
-            cursor.execute(
-                """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s)
-                INSERT INTO dashboards_dashboard (id, project_id, owner_id, scope, name,
-                    description, type, refresh_interval, definition, version, created_at,
-                    updated_at)
-                SELECT lower(hex(randomblob(16))), %s, %s, 'user',
-                       %s || printf('%%07d', i), '', 'custom', 60, '{}', 1,
-                       strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-' || (%s - i) || ' seconds'),
-                       strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-' || (%s - i) || ' seconds')
-                FROM n
-                """,
-                [count, project_id, user.pk, PREFIX, count, count],
-            )
-
-
-def _insert_widgets(project: Project, user: Any, count: int) -> None:
-    config = json.dumps({"metric": METRIC, "aggregation": "sum", "days": 30})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO dashboards_widget (dashboard_id, key, type, title, size, position,
-                                           config)
-            SELECT id, 'w1', 'kpi', 'Revenue, 30 days', 'small', 0, {sql.json_placeholder()}
-            FROM dashboards_dashboard WHERE project_id = %s AND name LIKE %s
-            """,
-            [config, sql.db_uuid(project.pk), PREFIX + "%"],
-        )
-
-
-DASHBOARD_STEPS: list[Callable[[Project, Any, int], None]] = [
-    _insert_dashboards,
-    _insert_widgets,
-]
