@@ -6,7 +6,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell e
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-pg lint format bench schema schemathesis screenshots clean
+.PHONY: install run test test-pg lint format bench bench-widget-data schema schemathesis \
+	screenshots clean serve-prod topology-check faults faults-short
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,25 @@ schemathesis: install
 
 bench: install
 	bash bench/run.sh
+
+## Widget data over 100k vs 10M points, ingestion rate, worker RSS (PostgreSQL, gunicorn)
+bench-widget-data: install
+	$(BIN)/python bench/widget_data.py
+
+## nginx + gunicorn (gunicorn.conf.py) with DATABASE_URL, REDIS_URL, SECRET_KEY from the env
+serve-prod: install
+	BIN=$(BIN) bash scripts/serve-prod.sh
+
+## The topology's checks: 50 slow clients, two instances sharing state (scripts/topology/)
+topology-check: install
+	BIN=$(BIN) bash scripts/topology/check.sh
+
+## Faults against the real thing: private PostgreSQL and Redis, gunicorn, load (scripts/faults/)
+faults: install
+	$(BIN)/python scripts/faults/run.py
+
+faults-short: install
+	$(BIN)/python scripts/faults/run.py --short
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

@@ -1,6 +1,9 @@
 """Bench data shaped like the floor's (../shared/floor/seed.sql): 1,000 dashboards of one
-user, every 5th name contains 'sales', every 2nd has 5 text widgets. Prints a JWT for the
-user and the id of the first dashboard, one per line."""
+user, every 5th name contains 'sales', every 2nd has 5 text widgets — made by
+`dashboards.benchdata` (`manage.py bench_data`), so stored widget counts and list versions
+are as the services leave them — plus one dashboard with a kpi widget over 1,000 points of
+`revenue`, for the widget-data reads. Prints, one per line: a JWT of the user, the id of
+the first dashboard, the id of the kpi dashboard and its widget's id."""
 
 import os
 import sys
@@ -17,54 +20,50 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from dashboards import services  # noqa: E402
-from dashboards.models import Dashboard, Widget  # noqa: E402
+from dashboards import benchdata, metrics, services  # noqa: E402
+from dashboards.models import Dashboard, Project  # noqa: E402
 from users.tokens import ClaimsRefreshToken  # noqa: E402
 
-NAMES = ["regional sales", "marketing funnel", "ops latency", "finance ledger", "hr headcount"]
+KPI_NAME = "Hot widget"
 
 
 def main() -> None:
-    user, _ = get_user_model().objects.get_or_create(username="bench")
-    project = services.project_get_personal(user=user)
-    if not Dashboard.objects.filter(owner=user).exists():
+    if not Dashboard.objects.filter(owner__username="bench").exists():
+        benchdata.generate_dashboards(count=1000, other=0)
+    user = get_user_model().objects.get(username="bench")
+    project = Project.objects.get(owner=user, name="Bench")
+    kpi = Dashboard.objects.filter(owner=user, name=KPI_NAME).first()
+    if kpi is None:
+        kpi = services.dashboard_create(
+            user=user,
+            project=project,
+            name=KPI_NAME,
+            widgets=[
+                {
+                    "id": "revenue",
+                    "type": "kpi",
+                    "title": "Revenue, 30 days",
+                    "config": {"metric": "revenue", "aggregation": "sum", "days": 30},
+                }
+            ],
+        )
         now = timezone.now()
-        dashboards = [
-            Dashboard(
-                project=project,
-                owner=user,
-                name=f"{NAMES[(i + 1) % 5]} dashboard {i:04d}",
-                description=f"bench dashboard {i}",
-                type="custom",
-                refresh_interval=60,
-            )
+        points = [
+            {
+                "metric": "revenue",
+                "timestamp": (now - timedelta(hours=i)).isoformat(),
+                "value": float(i % 100),
+            }
             for i in range(1000)
         ]
-        Dashboard.objects.bulk_create(dashboards)
-        # Spread created_at like the floor (one a minute), so ordering is realistic.
-        for i, dashboard in enumerate(dashboards):
-            dashboard.created_at = now - timedelta(minutes=1000 - i)
-        Dashboard.objects.bulk_update(dashboards, ["created_at"])
-        widgets = [
-            Widget(
-                dashboard=dashboards[i],
-                key=f"w{k}",
-                type="text",
-                title=f"Widget {k}",
-                size="medium",
-                position=k,
-                config={"markdown": f"## Widget {k}\n\nSome *markdown* text for dashboard {i}."},
-            )
-            for i in range(0, 1000, 2)
-            for k in range(5)
-        ]
-        Widget.objects.bulk_create(widgets)
-    first = Dashboard.objects.filter(owner=user).order_by("created_at", "id").first()
+        metrics.metrics_ingest(project=project, user=user, body={"points": points})
     # The token a client gets from /api/auth/token/ (with claims), valid for the whole run.
     token = ClaimsRefreshToken.for_user(user).access_token
     token.set_exp(lifetime=timedelta(hours=2))
     print(token)
-    print(first.pk)
+    print(benchdata.bench_uuid(0))
+    print(kpi.pk)
+    print("revenue")
 
 
 if __name__ == "__main__":

@@ -156,22 +156,18 @@ class DashboardAdmin(admin.ModelAdmin):
     list_select_related = ["project", "owner"]
     search_fields = ["name", "description", "owner__username", "project__name"]
     autocomplete_fields = ["owner", "project"]
-    readonly_fields = ["id", "version", "created_at", "updated_at", "links"]
+    readonly_fields = ["id", "version", "widget_count", "created_at", "updated_at", "links"]
     fieldsets = [
         (None, {"fields": ["id", "name", "project", "owner", "scope", "type", "description"]}),
         ("Behaviour", {"fields": ["refresh_interval", "definition"]}),
-        ("History", {"fields": ["message", "version", "created_at", "updated_at", "links"]}),
+        (
+            "History",
+            {"fields": ["message", "version", "widget_count", "created_at", "updated_at", "links"]},
+        ),
     ]
     inlines = [WidgetInline]
     formfield_overrides = JSON_OVERRIDES
     date_hierarchy = "created_at"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Dashboard]:
-        return super().get_queryset(request).annotate(_widgets=Count("widgets"))
-
-    @admin.display(description="widgets", ordering="_widgets")
-    def widget_count(self, obj: Dashboard) -> int:
-        return getattr(obj, "_widgets", 0)
 
     @admin.display(description="open")
     def links(self, obj: Dashboard) -> str:

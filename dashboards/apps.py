@@ -6,5 +6,10 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers each widget type's data provider with the registry.
-        from dashboards.widgets import providers  # noqa: F401
+        # Cached list totals follow every write path, admin and cascades included; the
+        # widget type modules load now, not in the middle of a first request.
+        from dashboards import listcounts
+        from dashboards.widgets import registry
+
+        registry.names()
+        listcounts.connect()

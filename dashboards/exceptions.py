@@ -115,3 +115,17 @@ class InvalidQuery(DomainError):
 
     code = "INVALID_QUERY"
     default_message = "The query options are not valid."
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key already used for another request body (maps to 422)."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = "This Idempotency-Key was already used with another request."
+
+
+class IdempotencyKeyInUse(Conflict):
+    """The first request with this Idempotency-Key is still running (409): retry later."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    default_message = "A request with this Idempotency-Key is still being processed."

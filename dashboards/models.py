@@ -26,7 +26,7 @@ from dashboards.limits import (
     MAX_DEFINITION_BYTES,
     MAX_METADATA_BYTES,
     MAX_REFRESH_INTERVAL,
-    MAX_WIDGETS,  # noqa: F401 - re-exported for the admin and services
+    MAX_WIDGETS,
     MIN_REFRESH_INTERVAL,
     NAME_MAX_LENGTH,
     ROLES,
@@ -103,6 +103,9 @@ class Project(models.Model):
     )
     # The project that holds a user's dashboards created without a project.
     is_personal = models.BooleanField(default=False, editable=False)
+    # Grows whenever a dashboard shared with the project changes: part of the key of its
+    # members' cached list counts (dashboards/listcounts.py).
+    list_version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -175,6 +178,8 @@ class Dashboard(models.Model):
     # Everything else a front end keeps (layout, filters, theme), returned verbatim.
     definition = models.JSONField(default=dict, blank=True, validators=[validate_definition])
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Kept by the one writer (services.dashboard_save), so that lists need no widget join.
+    widget_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -208,10 +213,26 @@ class Dashboard(models.Model):
                 name="dashboard_refresh_interval_range",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="dashboard_version_positive"),
+            models.CheckConstraint(
+                condition=Q(widget_count__gte=0, widget_count__lte=MAX_WIDGETS),
+                name="dashboard_widget_count_range",
+            ),
         ]
+        # Lists read each visibility source (owner; project members; assignees) in the
+        # order asked, so every indexed order has an index per source (docs/odata.md).
+        # PostgreSQL also has a trigram index on UPPER(name) for contains (migration 0006).
         indexes = [
             models.Index(fields=["owner", "created_at", "id"]),
-            models.Index(fields=["project", "scope", "created_at"]),
+            models.Index(fields=["owner", "updated_at", "id"], name="dashboard_owner_updated"),
+            models.Index(fields=["owner", "name", "id"], name="dashboard_owner_name"),
+            models.Index(fields=["owner", "type", "created_at", "id"], name="dashboard_owner_type"),
+            models.Index(
+                fields=["project", "scope", "created_at", "id"], name="dashboard_shared_created"
+            ),
+            models.Index(
+                fields=["project", "scope", "updated_at", "id"], name="dashboard_shared_updated"
+            ),
+            models.Index(fields=["project", "scope", "name", "id"], name="dashboard_shared_name"),
             models.Index(fields=["created_at", "id"]),
             models.Index(fields=["updated_at", "id"]),
             models.Index(fields=["name", "id"]),
@@ -335,6 +356,21 @@ class UserDashboard(models.Model):
         return f"{self.dashboard} for {self.user}"
 
 
+class DashboardListVersion(models.Model):
+    """A counter per user, grown in the same transaction as every write that changes what
+    the user's dashboard lists hold: cached list counts are keyed by it, so a count cached
+    before a write is never read after it, whether or not the cache was reachable when the
+    write happened (dashboards/listcounts.py, docs/list-counts.md)."""
+
+    # Not a foreign key: the counter outlives a deleted user, so that an id SQLite hands
+    # out again never meets the counts cached for the old account.
+    user_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.version}"
+
+
 def dimensions_key(dimensions: dict[str, Any]) -> str:
     """A stable digest of a point's dimensions: part of its identity for idempotency."""
     canonical = json.dumps(dimensions or {}, sort_keys=True, separators=(",", ":"))
@@ -368,3 +404,83 @@ class MetricPoint(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.dimensions_key = dimensions_key(self.dimensions)
         super().save(*args, **kwargs)
+
+
+class MetricSeries(models.Model):
+    """One row per (project, metric): the series' data version, confirmed by the database.
+
+    Ingestion bumps `version` and `changed_at` in the transaction that writes the points, so
+    a cached widget answer keyed by them can never outlive the data it was computed from,
+    whatever happens to the cache (flushed, restored from an old snapshot, unreachable).
+    The rows also bound how many metrics a project may have (settings.METRICS_MAX_PER_PROJECT).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_series")
+    metric = models.CharField(max_length=100, validators=[metric_name_validator])
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "metric"], name="metric_series_identity"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="metric_series_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} v{self.version}"
+
+
+class RollupGrain(models.TextChoices):
+    HOUR = "h"
+    DAY = "d"
+
+
+class MetricRollup(models.Model):
+    """Aggregates of one bucket (an UTC hour or day) of one series with one dimension set.
+
+    Kept by ingestion (`dashboards/rollups.py`) in the transaction that writes the points,
+    recomputed from the raw points of every bucket a request touched, so a replaced value
+    corrects sum, count, min, max and last alike. For a full dimension set `last_value` is
+    the value of the point at `last_time` (one point per timestamp); for a projection it is
+    the sum of the values at `last_time`. Providers read day rows for whole days (a
+    projection when the widget needs at most one dimension), hour rows for whole hours and
+    raw points only for partial hours.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_rollups")
+    metric = models.CharField(max_length=100)
+    grain = models.CharField(max_length=1, choices=RollupGrain.choices)
+    # "" : one row per full dimension set; "*": one row for all points of the bucket;
+    # a dimension name: one row per value of that dimension (day grain only).
+    projection = models.CharField(max_length=100, default="", blank=True)
+    bucket = models.DateTimeField()
+    dimensions_key = models.CharField(max_length=40)
+    dimensions = models.JSONField(default=dict)
+    total = models.FloatField()
+    count = models.BigIntegerField()
+    minimum = models.FloatField()
+    maximum = models.FloatField()
+    last_time = models.DateTimeField()
+    last_value = models.FloatField()
+
+    class Meta:
+        ordering = ["project", "metric", "grain", "bucket"]
+        constraints = [
+            # Its index (project, metric, grain, projection, bucket, ...) serves the providers'
+            # range reads.
+            models.UniqueConstraint(
+                fields=["project", "metric", "grain", "projection", "bucket", "dimensions_key"],
+                name="metric_rollup_identity",
+            ),
+            models.CheckConstraint(
+                condition=Q(grain__in=RollupGrain.values), name="metric_rollup_grain_valid"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="metric_rollup_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}/{self.grain}@{self.bucket:%Y-%m-%dT%H:%M:%SZ}"

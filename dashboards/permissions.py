@@ -3,6 +3,7 @@ what"). Querysets for lists, predicates for single objects; services, selectors,
 families, the admin and the pages all call these.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -85,6 +86,69 @@ def dashboard_visibility_q(user: Any) -> Q:
         )
         | Q(id__in=UserDashboard.objects.filter(user=user).values("dashboard_id"))
     )
+
+
+# Past this many projects the ids travel as a subquery instead of literals.
+MAX_LITERAL_PROJECTS = 1000
+
+
+def visible_dashboard_sources(
+    user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
+) -> list[QuerySet[Dashboard]]:
+    """The three parts of `dashboard_visibility_q` as separate querysets (all of them for
+    superusers): lists merge them with UNION so that each part reads its own index.
+
+    `project_ids` are the projects the user can see, when the caller has them already
+    (`listcounts.list_state`): as literals, PostgreSQL plans the shared part on the
+    (project, scope, ...) indexes; as a subquery it guesses half the table and scans a
+    global index instead (780 ms instead of 1 ms for 1,000 visible rows among 1,000,000).
+    `scopes`: only dashboards of these scopes; without `project`, the shared part is left
+    out rather than filtered to nothing row by row.
+    """
+    if not user.is_authenticated:
+        return [Dashboard.objects.none()]
+    if _is_superuser(user):
+        sources = [Dashboard.objects.all()]
+    else:
+        sources = [
+            Dashboard.objects.filter(owner=user),
+            Dashboard.objects.filter(scope=Scope.PROJECT, project__in=_projects(user, project_ids)),
+            Dashboard.objects.filter(id__in=_assigned(user)),
+        ]
+    if scopes is None:
+        return sources
+    if Scope.PROJECT not in scopes and len(sources) == 3:
+        sources[1] = Dashboard.objects.none()
+    return [source.filter(scope__in=scopes) for source in sources]
+
+
+def visible_dashboard_parts(
+    user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
+) -> list[QuerySet[Dashboard]]:
+    """The same rows as `visible_dashboard_sources`, split so that no row is in two parts:
+    a total is then the sum of the parts' counts, with no UNION to remove duplicates
+    (at 1,000,000 rows the UNION's de-duplication took 2 s)."""
+    sources = visible_dashboard_sources(user, project_ids, scopes)
+    if len(sources) == 1:
+        return sources
+    owned, shared, assigned = sources
+    return [
+        owned,
+        shared.exclude(owner=user),
+        assigned.exclude(owner=user).exclude(
+            scope=Scope.PROJECT, project__in=_projects(user, project_ids)
+        ),
+    ]
+
+
+def _projects(user: Any, project_ids: Sequence[Any] | None) -> Any:
+    if project_ids is not None and len(project_ids) <= MAX_LITERAL_PROJECTS:
+        return list(project_ids)
+    return Project.objects.filter(project_visibility_q(user)).values("id")
+
+
+def _assigned(user: Any) -> QuerySet:
+    return UserDashboard.objects.filter(user=user).values("dashboard_id")
 
 
 def visible_dashboards(user: Any) -> QuerySet[Dashboard]:

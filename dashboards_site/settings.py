@@ -63,9 +63,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "users",
     "dashboards",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
+    # First: the request id and metrics see every response, whoever answered it.
+    "ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dashboards_site.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "users.middleware.LoginLockedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: its process_exception sees the views' database errors before Django's 500.
+    "ops.database.DatabaseGuardMiddleware",
 ]
 
 ROOT_URLCONF = "dashboards_site.urls"
@@ -119,6 +124,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer must cost a request seconds, not the worker's life:
+    # connect_timeout for new connections, statement_timeout for slow statements, both
+    # below gunicorn's 30 s worker timeout (docs/operations.md).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "10000"))
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
+    )
+
+# A frozen database answers nothing, not even a timeout: past this many seconds a request's
+# database connections are dropped, so it answers 503 (ops/database.py). 0 turns it off.
+DB_REQUEST_DEADLINE = float(os.environ.get("DB_REQUEST_DEADLINE", "12"))
+# Seconds a client is told to wait (Retry-After) when the database is unavailable.
+DB_RETRY_AFTER = int(os.environ.get("DB_RETRY_AFTER", "2"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
@@ -131,6 +153,14 @@ if CACHE_URL:
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "dashboards"),
             "TIMEOUT": 300,
+            # Short timeouts and a circuit breaker: without Redis, requests go on from
+            # the database (dashboards_site/cache.py).
+            "OPTIONS": {
+                "socket_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT_MS", "100")) / 1000,
+                "socket_connect_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT_MS", "100"))
+                / 1000,
+                "breaker_seconds": float(os.environ.get("CACHE_BREAKER_SECONDS", "5")),
+            },
         }
     }
 else:
@@ -259,10 +289,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON clients: orjson, and no media-type parsing for plain JSON Accept headers
+    # (docs/performance.md); browsers still get the browsable API.
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "dashboards.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dashboards.api.negotiation.FastContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         # orjson, with the body limits of dashboards/jsonlimits.py
         "dashboards.api.parsers.JSONParser",
@@ -284,6 +317,18 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# --- Metrics and widget data (docs/widget-data.md) ------------------------------------
+# Distinct metric names a project may hold; an ingestion past it is a 400 naming the point.
+METRICS_MAX_PER_PROJECT = int(os.environ.get("METRICS_MAX_PER_PROJECT", "1000"))
+# `manage.py metrics_retention` drops points older than this many days (unset: keep all).
+METRICS_RETENTION_DAYS = (
+    int(os.environ["METRICS_RETENTION_DAYS"]) if os.environ.get("METRICS_RETENTION_DAYS") else None
+)
+# Rollups kept at ingestion and read by the providers; off only to measure without them.
+METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
+# One budget for all the widget data of a request; keep it below gunicorn's --timeout (30 s).
+WIDGET_DATA_DEADLINE_SECONDS = float(os.environ.get("WIDGET_DATA_DEADLINE_SECONDS", "10"))
 
 # Reads are rate-limited per user only when asked to (dashboards/api/throttling.py).
 API_THROTTLE_READS = env_bool("THROTTLE_READS")
@@ -335,10 +380,30 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations -----------------------------------------------------------------------
+# /metrics (Prometheus) answers only these client addresses, or a bearer METRICS_TOKEN.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Proxies in front of the app that append to X-Forwarded-For (1 behind the nginx of
+# deploy/); the client address is the entry they appended. 0: REMOTE_ADDR.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         # odata-query logs a warning for every contains()/startswith(); it is noise.

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from dashboards import health
 from dashboards.api.docs import OfflineRedocView, SwaggerView, redoc_bundle
+from ops.views import metrics_view
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     # Login, logout and password change only: no password reset, since the service sends

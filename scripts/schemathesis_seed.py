@@ -78,10 +78,12 @@ values = {values(scratch_dashboards)}
 "path.number" = {{ dictionary = "versions", probability = {probability} }}
 "query.to" = {{ dictionary = "versions", probability = {probability} }}
 
-# A schema-valid request may still be refused for the state it meets: 409 (a duplicate)
-# and 412 (a version that moved on) answer to the data, not to the request's shape.
+# A schema-valid request may still be refused for the state it meets: 409 (a duplicate,
+# an Idempotency-Key in use), 412 (a version that moved on) and 422 (an Idempotency-Key
+# already used with another body: schemathesis sends the same keys again) answer to the
+# data, not to the request's shape.
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
+expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 422, 429]
 
 # Rules OpenAPI 3.0 cannot state, each answered with a 400 that names the field (these
 # operations still run every other check). logout: the refresh token must be one this
@@ -103,7 +105,7 @@ include-operation-id = [
   "dashboard_duplicate", "v1_dashboard_duplicate", "dashboard_version_restore",
 ]
 checks.positive_data_acceptance.expected-statuses = [
-  "2xx", "3xx", 400, 401, 403, 404, 409, 412, 429,
+  "2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 429,
 ]
 
 [[operations]]

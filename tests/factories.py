@@ -59,6 +59,15 @@ class WidgetFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
     config = factory.LazyFunction(lambda: {"markdown": "Hello"})
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Leave the dashboard as services.dashboard_save would: its stored widget count.
+        widget = super()._create(model_class, *args, **kwargs)
+        dashboard = widget.dashboard
+        dashboard.widget_count = dashboard.widgets.count()
+        dashboard.save(update_fields=["widget_count"])
+        return widget
+
 
 class UserDashboardFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -15,13 +15,15 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
+PROJECT_REDIS_BACKEND = "dashboards_site.cache.ReusingRedisCache"
+
+
 @pytest.fixture
 def dead_redis(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": health.REDIS_BACKEND,
+            "BACKEND": PROJECT_REDIS_BACKEND,
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 1},
         }
     }
 
@@ -60,17 +62,57 @@ def test_readyz_checks_a_configured_redis(client, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("backend", [health.REDIS_BACKEND, PROJECT_REDIS_BACKEND])
+def test_readyz_detects_redis_whatever_the_backend_subclass(client, settings, backend):
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/15"}}
+    assert health.shared_cache_configured() is True
+    assert client.get("/readyz").json()["checks"]["cache"]["status"] == "ok"
+
+
+@pytest.mark.django_db
 @pytest.mark.usefixtures("dead_redis")
-def test_readyz_is_503_when_redis_is_unreachable(client):
+def test_readyz_is_200_degraded_when_only_redis_is_unreachable(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["cache"] == {
+        "status": "degraded",
+        "error": "ConnectionError",
+        "ms": body["checks"]["cache"]["ms"],
+    }
+    # Short timeouts: an unreachable Redis costs the probe well under a second.
+    assert body["checks"]["cache"]["ms"] < 1000
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("dead_redis")
+def test_readyz_is_503_when_the_database_fails_even_with_redis_down(client, monkeypatch):
+    def broken(connection=None):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "database_check", broken)
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"]["database"]["status"] == "ok"
-    assert body["checks"]["cache"] == {
+    assert body["checks"]["database"]["status"] == "error"
+    assert body["checks"]["cache"]["status"] == "degraded"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_only_the_database_fails(client, monkeypatch):
+    def broken(connection=None):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "database_check", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {
         "status": "error",
-        "error": "ConnectionError",
-        "ms": body["checks"]["cache"]["ms"],
+        "error": "OperationalError",
+        "ms": response.json()["checks"]["database"]["ms"],
     }
 
 

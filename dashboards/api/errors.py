@@ -4,8 +4,9 @@ Family 1 (`/api/...`):   {"error": {"code", "message", "details"}}
 Family 2 (`/api/v1/...`): {"data": null, "message", "status": "error"|"conflict", "code"}
 
 Every error goes through `describe()`: domain errors, DRF's (401, 405, 415, parse errors,
-throttling, serializer validation) and Django's (404 route, 413, 500), so each family has
-exactly one shape whatever raised it.
+throttling, serializer validation), Django's (404 route, 413, 500) and an unavailable
+database (503 with Retry-After, ops/database.py), so each family has exactly one shape
+whatever raised it.
 """
 
 import logging
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 
 from dashboards import exceptions as domain
 from dashboards.specs import MODEL_TO_DOCUMENT
+from ops import database
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +85,14 @@ def describe(exc: BaseException) -> tuple[int, str, str, Any] | None:
             status = 412
         elif isinstance(exc, domain.Conflict):
             status = 409
+        elif isinstance(exc, domain.IdempotencyKeyReused):
+            status = 422
         else:
             status = 400
         return status, exc.code, exc.message, exc.details
+    if database.is_unavailable(exc):
+        message, details = database.describe_unavailable(exc)
+        return 503, "SERVICE_UNAVAILABLE", message, details
     if isinstance(exc, RequestDataTooBig):
         return 413, "PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB.", None
     if isinstance(exc, DjangoValidationError):
@@ -170,7 +177,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     wait = getattr(exc, "wait", None)
     if wait:
         headers["Retry-After"] = str(int(wait))
-    return Response(payload(family, status, code, message, details), status=status, headers=headers)
+    response = Response(
+        payload(family, status, code, message, details), status=status, headers=headers
+    )
+    if status == 503:
+        database.log_unavailable(request, exc)
+        database.mark_logged(response)
+    return response
 
 
 def error_response(

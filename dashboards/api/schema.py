@@ -84,7 +84,9 @@ STATUS_TEXT = {
     412: "The version you edited is no longer current (`If-Match` or `version`).",
     413: "The request body is larger than its route takes (1 MiB; imports 16 MiB).",
     415: "The body is not JSON (or a form the browsable API sends).",
+    422: "The `Idempotency-Key` was already used with another request.",
     429: "Too many requests; retry after `Retry-After` seconds.",
+    503: "The database is unavailable; retry after `Retry-After` seconds.",
 }
 # Codes that come from DRF or Django rather than a domain error class (dashboards/api/errors.py).
 FRAMEWORK_CODES = {
@@ -95,6 +97,7 @@ FRAMEWORK_CODES = {
     413: {"PAYLOAD_TOO_LARGE"},
     415: {"UNSUPPORTED_MEDIA_TYPE"},
     429: {"RATE_LIMITED"},
+    503: {"SERVICE_UNAVAILABLE"},
 }
 SAFE_METHODS = {"get", "head", "options"}
 WRITE_METHODS = {"post", "put", "patch"}
@@ -211,7 +214,7 @@ def _error_responses(codes: dict[int, list[str]]) -> dict[str, Any]:
                 response["headers"] = {
                     "WWW-Authenticate": {"$ref": HEADER_REF + "WWW-Authenticate"}
                 }
-            if status == 429:
+            if status in {429, 503}:
                 response["headers"] = {"Retry-After": {"$ref": HEADER_REF + "Retry-After"}}
             responses[f"{prefix}{status}"] = response
     return responses
@@ -220,7 +223,8 @@ def _error_responses(codes: dict[int, list[str]]) -> dict[str, Any]:
 def error_statuses(method: str, operation: dict[str, Any], path: str) -> list[int]:
     """The error statuses an operation can answer, from its shape alone."""
     parameters = operation.get("parameters", [])
-    statuses = [401, 429]
+    # Any operation may find the database unavailable (503, ops/database.py).
+    statuses = [401, 429, 503]
     if parameters or "requestBody" in operation:
         statuses.append(400)  # bad query options, non-UUID path ids, bad bodies
     writes = method not in SAFE_METHODS and not path.startswith("/api/auth/")
@@ -237,6 +241,8 @@ def error_statuses(method: str, operation: dict[str, Any], path: str) -> list[in
         statuses.append(412)
     if "requestBody" in operation:
         statuses += [413, 415]
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        statuses.append(422)  # a key reused with another request (409 while it runs)
     return sorted(statuses)
 
 

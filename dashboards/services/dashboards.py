@@ -114,6 +114,7 @@ def _create(
         dashboard.id = id
     full_clean(dashboard, exclude=["project", "owner"])
     widgets = _build_widgets(dashboard, spec.widgets or ())
+    dashboard.widget_count = len(widgets)
     with integrity_errors_as_domain_errors(), transaction.atomic():
         if project is None:
             # Only now, so that a refused create does not leave a personal project behind.
@@ -174,6 +175,8 @@ def _update(
         if spec.widgets is not UNSET:
             avoid = frozenset(widget.key for widget in existing)
             widgets = _build_widgets(current, spec.widgets, avoid=avoid)
+            # Stored so that lists need no widget join; this is its only writer.
+            current.widget_count = len(widgets)
         if not moves and json_equal(before, dashboard_document(current, widgets)):
             # Nothing changes: no write, no version, the same ETag (docs/history.md).
             current.refresh_from_db()

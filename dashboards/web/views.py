@@ -35,22 +35,26 @@ def dashboard_page(request: HttpRequest, dashboard_id: str) -> HttpResponse:
     cards: list[dict[str, Any]] = []
     for widget, payload in zip(widgets, payloads, strict=True):
         config = widget.config or {}
+        widget_type = registry.get(widget.type)
         cards.append(
             {
                 "id": widget.key,
                 "type": widget.type,
+                # How to draw it comes from the type's module; the script maps kinds only.
+                **widget_type.render.as_dict(),
                 "title": widget.title or widget.key,
                 "size": widget.size,
-                "hasData": registry.get(widget.type).has_data,
+                "hasData": widget_type.has_data,
                 "url": reverse(
                     "widget-data:widget-data",
                     kwargs={"dashboard_id": dashboard.pk, "widget_id": widget.key},
                 ),
                 "etag": payload.etag,
                 "data": payload.data,
+                "error": payload.error,
                 "unit": config.get("unit") or config.get("currency"),
                 "html": render_markdown(config.get("markdown", ""))
-                if widget.type == "text"
+                if widget_type.render.kind == "markdown"
                 else "",
             }
         )

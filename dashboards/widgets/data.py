@@ -1,32 +1,51 @@
-"""Widget data for reads: computed by the registry's providers, cached in the shared cache.
+"""Widget data for reads: computed by the type modules' providers, cached in the shared cache.
 
-A widget's data is a function of its type, its config, the project's points of its metric
-and today's UTC date (windows are whole days). The cache key and the ETag are a digest of
-exactly that, with the metric's *data version* (`dashboards.metrics`) standing for the
-points. Ingestion replaces the version, so new points change the key and the ETag and
-nothing needs deleting; a config change changes them too.
+A widget's data is a function of its type, its config, the points of its metric, the
+dashboard's variables and today's UTC date (windows are whole days). The cache key and the
+ETag are a digest of exactly that, with the metric's series version (`MetricSeries`, read
+from the database, bumped in the ingestion transaction) standing for the points. So:
 
-Round trips for a whole dashboard are fixed: one `get_many` for the versions, one
-`get_many` for the data, and on a miss one query per widget that has data plus one
-`set_many`.
+- new points change the key and the ETag, and nothing needs deleting;
+- a cache flushed, restored from an older snapshot or unreachable can cost a recomputation,
+  never a stale answer: no key the cache may still hold names the current version unless it
+  was computed from the current points (versions are read before the data);
+- every entry has a TTL (it is useless after its day anyway).
+
+A dashboard read costs one query for the versions of all its metrics, one `get_many`, and on a
+miss one provider statement per widget (plus, on PostgreSQL, the statement that sets its
+timeout) and one `set_many`. All widgets of a request share one deadline
+(`dashboards.widgets.deadline`): a widget that fails or runs out of time answers
+`data: null` with an `error` object, alone; failures are never cached.
 """
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
+from psycopg.errors import QueryCanceled
 
 from dashboards import metrics
 from dashboards.models import Dashboard, Widget
-from dashboards.widgets import providers, registry
+from dashboards.widgets import registry
+from dashboards.widgets.common import DataRequest
+from dashboards.widgets.deadline import Deadline, WidgetDataTimeout
+from dashboards.widgets.query import NO_VARIABLES, Variables
+from ops import metrics as ops_metrics
+
+logger = logging.getLogger(__name__)
 
 DATA_KEY = "widget-data:{digest}"
 # Today's date is in the key, so an entry is never read after its day; keep it that long.
 DATA_TIMEOUT = 24 * 3600
+
+TIMEOUT_ERROR = "WIDGET_TIMEOUT"
+DATA_ERROR = "WIDGET_DATA_ERROR"
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,14 @@ class WidgetData:
     last_modified: datetime
     # True when the caller already holds this ETag: `data` was not looked up (None).
     unchanged: bool = False
+    # {"code", "message"} when the data could not be computed (then `data` is None).
+    error: dict[str, str] | None = None
+
+    def body_fields(self) -> dict[str, Any]:
+        """`data`, and `error` when there is one: what a widget's JSON carries."""
+        if self.error is None:
+            return {"data": self.data}
+        return {"data": None, "error": self.error}
 
 
 @dataclass(frozen=True)
@@ -49,42 +76,88 @@ class _Plan:
     last_modified: datetime
 
 
-def _plan(dashboard: Dashboard, widgets: list[Widget], now: datetime) -> list[_Plan]:
-    """Digest, ETag and Last-Modified of each widget: costs the version lookup only."""
+def _plan(
+    dashboard: Dashboard, widgets: list[Widget], now: datetime, variables: Variables
+) -> list[_Plan]:
+    """Digest, ETag and Last-Modified of each widget: costs the version query only."""
     wanted = {
-        widget.key: providers.metric_of(widget.type, widget.config or {}) for widget in widgets
+        widget.key: registry.get(widget.type).metric(widget.config or {}) for widget in widgets
     }
-    versions = metrics.data_versions(dashboard.project_id, [m for m in wanted.values() if m])
+    versions = metrics.series_versions(dashboard.project_id, [m for m in wanted.values() if m])
     today = now.astimezone(UTC).date().isoformat()
     plans = []
     for widget in widgets:
         metric = wanted[widget.key]
-        version = versions.get(metric, "") if metric else ""
+        version = versions.get(metric, metrics.NO_DATA) if metric else metrics.NO_DATA
         identity = json.dumps(
-            [widget.type, widget.config or {}, str(dashboard.project_id), metric, version, today],
+            [
+                widget.type,
+                widget.config or {},
+                str(dashboard.project_id),
+                metric,
+                version.token,
+                today,
+                variables.identity(),
+            ],
             sort_keys=True,
             separators=(",", ":"),
         )
         digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        # Data changes with new points (the version's time) or a new config (the dashboard's
-        # updated_at moves whenever its widgets are saved).
-        changed = [dashboard.updated_at] if dashboard.updated_at else []
-        if version:
-            changed.append(metrics.version_time(version))
+        # Data changes with new points (the series' change time) or a new config (the
+        # dashboard's updated_at moves whenever its widgets are saved).
+        changed = [moment for moment in (dashboard.updated_at, version.changed_at) if moment]
         last_modified = max(changed) if changed else now
         plans.append(_Plan(widget, metric, digest, f'"{digest}"', last_modified))
     return plans
 
 
-def _compute(dashboard: Dashboard, widget: Widget, now: datetime) -> Any:
-    provider = registry.provider_for(widget.type)
-    if provider is None or not registry.get(widget.type).has_data:
+def _compute(
+    dashboard: Dashboard,
+    widget: Widget,
+    now: datetime,
+    variables: Variables,
+    deadline: Deadline,
+) -> Any:
+    widget_type = registry.get(widget.type)
+    if widget_type.provider is None or not widget_type.has_data:
         return None
-    return provider(project_id=dashboard.project_id, config=widget.config or {}, now=now)
+    request = DataRequest(dashboard.project_id, widget.config or {}, now, variables, deadline)
+    return widget_type.provider(request)
+
+
+def _error(dashboard: Dashboard, widget: Widget, deadline: Deadline, exc: Exception) -> dict:
+    # PostgreSQL cancels a statement past its SET LOCAL statement_timeout (QueryCanceled);
+    # SQLite's progress handler interrupts it; either way the budget is then spent.
+    timed_out = (
+        isinstance(exc, WidgetDataTimeout)
+        or isinstance(exc.__cause__, QueryCanceled)
+        or deadline.expired()
+    )
+    if timed_out:
+        logger.warning(
+            "widget data timed out: dashboard=%s widget=%s budget=%.1fs",
+            dashboard.pk,
+            widget.key,
+            deadline.seconds,
+        )
+        return {
+            "code": TIMEOUT_ERROR,
+            "message": (
+                f"This widget's data took longer than the {deadline.seconds:g} s allowed for "
+                "the dashboard; try a shorter range or fewer widgets, or ask again."
+            ),
+        }
+    logger.exception("widget data failed: dashboard=%s widget=%s", dashboard.pk, widget.key)
+    return {"code": DATA_ERROR, "message": "This widget's data could not be computed."}
 
 
 def dashboard_widget_payloads(
-    dashboard: Dashboard, widgets: list[Widget], *, known_etags: frozenset[str] = frozenset()
+    dashboard: Dashboard,
+    widgets: list[Widget],
+    *,
+    known_etags: frozenset[str] = frozenset(),
+    variables: Variables = NO_VARIABLES,
+    deadline: Deadline | None = None,
 ) -> list[WidgetData]:
     """Data, ETag and Last-Modified of each widget, in the order given (cached).
 
@@ -92,7 +165,9 @@ def dashboard_widget_payloads(
     without its data being read or computed (what a 304 needs).
     """
     now = timezone.now()
-    plans = _plan(dashboard, widgets, now)
+    deadline = deadline or Deadline()
+    nested = connection.in_atomic_block
+    plans = _plan(dashboard, widgets, now, variables)
     if "*" in known_etags:
         known_etags = frozenset(plan.etag for plan in plans)
     keys = {
@@ -111,23 +186,43 @@ def dashboard_widget_payloads(
             )
             continue
         cache_key = keys.get(widget.key)
-        if cache_key is None:
-            data = _compute(dashboard, widget, now)  # no metric: no query (text)
-        elif cache_key in cached:
+        if cache_key is not None and cache_key in cached:
             data = cached[cache_key]["data"]
         else:
-            data = _compute(dashboard, widget, now)
-            fresh[cache_key] = {"data": data}  # wrapped: None is a value, not a miss
+            try:
+                data = _compute(dashboard, widget, now, variables, deadline)
+            except Exception as exc:
+                error = _error(dashboard, widget, deadline, exc)
+                results.append(
+                    WidgetData(
+                        widget.key, widget.type, None, plan.etag, plan.last_modified, error=error
+                    )
+                )
+                continue
+            if cache_key is not None:
+                fresh[cache_key] = {"data": data}  # wrapped: None is a value, not a miss
         results.append(WidgetData(widget.key, widget.type, data, plan.etag, plan.last_modified))
+    if deadline.used and nested and connection.vendor == "postgresql":
+        # Inside a caller's transaction the providers' SET LOCAL would outlive this read.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout TO DEFAULT", [])
+    hits = sum(1 for key in keys.values() if key in cached)
+    ops_metrics.widget_data_lookups(hits=hits, misses=len(keys) - hits)
     if fresh:
         cache.set_many(fresh, timeout=DATA_TIMEOUT)
     return results
 
 
 def widget_payload(
-    dashboard: Dashboard, widget: Widget, *, known_etags: frozenset[str] = frozenset()
+    dashboard: Dashboard,
+    widget: Widget,
+    *,
+    known_etags: frozenset[str] = frozenset(),
+    variables: Variables = NO_VARIABLES,
 ) -> WidgetData:
-    return dashboard_widget_payloads(dashboard, [widget], known_etags=known_etags)[0]
+    return dashboard_widget_payloads(
+        dashboard, [widget], known_etags=known_etags, variables=variables
+    )[0]
 
 
 def widget_data(dashboard: Dashboard, widget: Widget) -> Any:
@@ -135,5 +230,5 @@ def widget_data(dashboard: Dashboard, widget: Widget) -> Any:
 
 
 def dashboard_widget_data(dashboard: Dashboard, widgets: list[Widget]) -> dict[str, Any]:
-    """Map each widget's key to its data (None for types without data)."""
+    """Map each widget's key to its data (None for types without data or on error)."""
     return {item.key: item.data for item in dashboard_widget_payloads(dashboard, widgets)}

@@ -1,43 +1,40 @@
-"""The widget type registry: one entry per type, and nothing else knows the list.
+"""The widget type registry: it collects the type modules and nothing else knows the list.
 
-Each entry has a name, a description, the sizes it may take and a JSON Schema for its
-`config`. Data providers (`dashboards/widgets/providers.py`) attach themselves by name.
-Adding a type is adding one `register(WidgetType(...))` call.
+Each type is one module under `dashboards/widgets/types/` defining a `WidgetType`: name,
+description, sizes, config JSON Schema, data JSON Schema, data provider and `render` (what
+the live page needs to draw it: a generic kind, and for charts the chart type). The modules
+are loaded on first use, so the models (which validate configs through here) can import this
+module without importing the query layer.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from dashboards.exceptions import InvalidWidgetType, ValidationFailed
 from dashboards.jsonlimits import document_problem
+from dashboards.widgets.schemas import (  # noqa: F401 (names other modules import from here)
+    AGGREGATIONS,
+    INTERVALS,
+    METRIC_NAME_PATTERN,
+    SIZES,
+)
 
-SIZES = ("small", "medium", "large", "full")
-METRIC_NAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
-AGGREGATIONS = ["sum", "avg", "min", "max", "last", "count"]
-INTERVALS = ["day", "week", "month"]
+RENDER_KINDS = ("chart", "number", "table", "markdown")
 
-_METRIC = {"type": "string", "pattern": METRIC_NAME_PATTERN, "description": "Metric name."}
-_AGGREGATION = {
-    "enum": AGGREGATIONS,
-    "default": "sum",
-    "description": "How the points of one group are combined.",
-}
-_DAYS = {
-    "type": "integer",
-    "minimum": 1,
-    "maximum": 3660,
-    "default": 90,
-    "description": "How many days back from now the widget looks.",
-}
-_DIMENSION = {
-    "type": "string",
-    "pattern": r"^[A-Za-z0-9_.:-]{1,100}$",
-    "description": "Dimension key to group by.",
-}
-_TITLEISH = {"type": "string", "maxLength": 32}
+
+@dataclass(frozen=True)
+class Render:
+    """How the live page draws a type: `kind` picks the drawing, `chart` the Chart.js type."""
+
+    kind: str
+    chart: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, **({"chart": self.chart} if self.chart else {})}
 
 
 @dataclass(frozen=True)
@@ -47,15 +44,49 @@ class WidgetType:
     sizes: tuple[str, ...]
     config_schema: dict[str, Any]
     has_data: bool = True
+    data_schema: dict[str, Any] | None = None
+    # provider(request: DataRequest) -> data
+    provider: Callable[[Any], Any] | None = None
+    # The metric a type always reads (revenue_chart); otherwise config["metric"].
+    fixed_metric: str | None = None
+    render: Render = field(default_factory=lambda: Render(kind="chart", chart="bar"))
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         Draft202012Validator.check_schema(self.config_schema)
+        if self.data_schema is not None:
+            Draft202012Validator.check_schema(self.data_schema)
+        if self.render.kind not in RENDER_KINDS:
+            raise ValueError(f"render kind must be one of {RENDER_KINDS}")
         object.__setattr__(self, "validator", Draft202012Validator(self.config_schema))
+
+    def with_defaults(self, config: dict[str, Any] | None) -> dict[str, Any]:
+        """The config with the schema's defaults filled in (the schema is the one source)."""
+        properties = self.config_schema.get("properties", {})
+        filled = {k: spec["default"] for k, spec in properties.items() if "default" in spec}
+        filled.update(config or {})
+        return filled
+
+    def metric(self, config: dict[str, Any] | None) -> str | None:
+        """The metric the widget's data comes from (its cache entry follows that metric)."""
+        if not self.has_data:
+            return None
+        return self.fixed_metric or (config or {}).get("metric")
 
 
 _REGISTRY: dict[str, WidgetType] = {}
-_PROVIDERS: dict[str, Callable[..., Any]] = {}
+_loaded = False
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from dashboards.widgets import types
+
+    for widget_type in types.load():
+        register(widget_type)
 
 
 def register(widget_type: WidgetType) -> WidgetType:
@@ -63,30 +94,46 @@ def register(widget_type: WidgetType) -> WidgetType:
     return widget_type
 
 
-def register_provider(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: the data provider of the widget type `name`."""
-
-    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-        get(name)  # a provider for an unregistered type is a programming error
-        _PROVIDERS[name] = func
-        return func
-
-    return decorator
-
-
 def provider_for(name: str) -> Callable[..., Any] | None:
-    return _PROVIDERS.get(name)
+    """A keyword-style provider: `provider(project_id=, config=, now=, variables=, deadline=)`."""
+    _ensure_loaded()
+    widget_type = _REGISTRY.get(name)
+    if widget_type is None or widget_type.provider is None:
+        return None
+    return _keyword_provider(widget_type)
+
+
+def _keyword_provider(widget_type: WidgetType) -> Callable[..., Any]:
+    from dashboards.widgets.common import DataRequest
+    from dashboards.widgets.query import NO_VARIABLES
+
+    def call(
+        *,
+        project_id: Any,
+        config: dict[str, Any],
+        now: datetime,
+        variables: Any = NO_VARIABLES,
+        deadline: Any = None,
+    ) -> Any:
+        extra = {"deadline": deadline} if deadline is not None else {}
+        request = DataRequest(project_id, config or {}, now, variables, **extra)
+        return widget_type.provider(request)
+
+    return call
 
 
 def all_types() -> list[WidgetType]:
+    _ensure_loaded()
     return sorted(_REGISTRY.values(), key=lambda t: t.name)
 
 
 def names() -> list[str]:
+    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
 def get(name: Any) -> WidgetType:
+    _ensure_loaded()
     if not isinstance(name, str) or name not in _REGISTRY:
         raise InvalidWidgetType(
             f"Widget type {name!r} is not supported. Supported types: {', '.join(names())}.",
@@ -129,122 +176,3 @@ def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> Non
             errors.setdefault(key, []).append(error.message)
     if errors:
         raise ValidationFailed(details=errors)  # the message names the first field
-
-
-def _chart_schema(group_by_default: str, *, dimension_only: bool = False) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "metric": _METRIC,
-        "aggregation": _AGGREGATION,
-        "days": _DAYS,
-        "dimension": _DIMENSION,
-    }
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": properties,
-        "required": ["metric"],
-        "additionalProperties": False,
-    }
-    if dimension_only:
-        schema["required"] = ["metric", "dimension"]
-        properties["limit"] = {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}
-    else:
-        properties["groupBy"] = {
-            "enum": [*INTERVALS, "dimension"],
-            "default": group_by_default,
-            "description": "Group points by time bucket, or by the value of `dimension`.",
-        }
-        # groupBy=dimension needs to know which dimension.
-        schema["if"] = {"properties": {"groupBy": {"const": "dimension"}}, "required": ["groupBy"]}
-        schema["then"] = {"required": ["metric", "dimension"]}
-    return schema
-
-
-register(
-    WidgetType(
-        name="revenue_chart",
-        description=(
-            "Monthly revenue: the sum of the project's `revenue` metric per calendar month "
-            "over the last `months` months, oldest first."
-        ),
-        sizes=("medium", "large", "full"),
-        config_schema={
-            "type": "object",
-            "properties": {
-                "months": {"type": "integer", "minimum": 1, "maximum": 120, "default": 12},
-                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            },
-            "additionalProperties": False,
-        },
-    )
-)
-register(
-    WidgetType(
-        name="active_subscriptions",
-        description="The latest value of the project's `active_subscriptions` metric.",
-        sizes=("small", "medium"),
-        config_schema={"type": "object", "properties": {}, "additionalProperties": False},
-    )
-)
-register(
-    WidgetType(
-        name="kpi",
-        description="One number: `metric` aggregated over the last `days` days.",
-        sizes=("small", "medium"),
-        config_schema={
-            "type": "object",
-            "properties": {
-                "metric": _METRIC,
-                "aggregation": {**_AGGREGATION, "default": "last"},
-                "days": _DAYS,
-                "unit": _TITLEISH,
-            },
-            "required": ["metric"],
-            "additionalProperties": False,
-        },
-    )
-)
-register(
-    WidgetType(
-        name="line_chart",
-        description="A time series of `metric`, aggregated per day, week or month.",
-        sizes=("medium", "large", "full"),
-        config_schema=_chart_schema("day"),
-    )
-)
-register(
-    WidgetType(
-        name="bar_chart",
-        description="Bars of `metric` per time bucket or per value of a dimension.",
-        sizes=("medium", "large", "full"),
-        config_schema=_chart_schema("month"),
-    )
-)
-register(
-    WidgetType(
-        name="pie_chart",
-        description="Shares of `metric` per value of `dimension` (the top `limit`).",
-        sizes=("small", "medium", "large"),
-        config_schema=_chart_schema("dimension", dimension_only=True),
-    )
-)
-register(
-    WidgetType(
-        name="table",
-        description="Rows of `metric` per time bucket or per value of a dimension.",
-        sizes=("medium", "large", "full"),
-        config_schema=_chart_schema("day"),
-    )
-)
-register(
-    WidgetType(
-        name="text",
-        description="Static markdown from `config.markdown`; it has no data.",
-        sizes=SIZES,
-        config_schema={
-            "type": "object",
-            "properties": {"markdown": {"type": "string", "maxLength": 20000}},
-            "additionalProperties": False,
-        },
-        has_data=False,
-    )
-)

@@ -387,6 +387,9 @@ ROUTES: dict[str, list[Row]] = {
     # --- Pages, documentation, health ------------------------------------------------
     "healthz": [row("get", "/healthz", PUBLIC)],
     "readyz": [row("get", "/readyz", PUBLIC)],
+    # Prometheus: by address (loopback by default, as the test client is) or a bearer token
+    # of its own; tests/ops covers other addresses.
+    "metrics": [row("get", "/metrics", PUBLIC)],
     "schema": [row("get", "/api/schema/", PUBLIC)],
     "swagger-ui": [row("get", "/api/docs/", PUBLIC)],
     "redoc": [row("get", "/api/redoc/", PUBLIC)],

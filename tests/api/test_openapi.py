@@ -53,7 +53,8 @@ def test_each_family_gets_its_own_error_components(schema):
         assert refs, path
         for ref in refs:
             if ref:
-                assert ref.startswith(f"#/components/responses/{prefix}4"), (path, ref)
+                assert re.match(rf"^#/components/responses/{prefix}[45]\d\d$", ref), (path, ref)
+        assert "503" in operation["responses"], path
         assert "401" in operation["responses"], path
 
 
@@ -76,7 +77,7 @@ def test_a_body_with_required_fields_is_required_even_on_patch(schema):
 def test_odata_options_may_be_sent_empty(schema):
     parameters = schema["paths"]["/api/dashboards"]["get"]["parameters"]
     options = [p for p in parameters if p["name"].startswith("$")]
-    assert {p["name"] for p in options} == {"$filter", "$orderby", "$top", "$skip"}
+    assert {p["name"] for p in options} == {"$filter", "$orderby", "$top", "$skip", "$skiptoken"}
     assert all(p["allowEmptyValue"] is True for p in options)
 
 
@@ -127,12 +128,13 @@ def test_statuses_follow_the_operation(schema):
     put = schema["paths"]["/api/dashboards/{dashboard_id}"]["put"]["responses"]
     assert {"200", "400", "401", "403", "404", "409", "412", "413", "415", "429"} <= set(put)
     get = schema["paths"]["/api/users/me"]["get"]["responses"]
-    assert set(get) == {"200", "401", "429"}
+    assert set(get) == {"200", "401", "429", "503"}
     token = schema["paths"]["/api/auth/token/"]["post"]["responses"]
     assert "403" not in token
     assert "401" in token
     save = schema["paths"]["/api/v1/dashboards/{project_id}/save"]["post"]["responses"]
     assert {"200", "201", "412"} <= set(save)  # `version` in the body
+    assert {"409", "422", "503"} <= set(save)  # Idempotency-Key, database unavailable
     delete = schema["paths"]["/api/dashboards/{dashboard_id}"]["delete"]["responses"]
     assert "200" in delete
     assert "204" not in delete
@@ -280,6 +282,30 @@ def test_ingestion_refuses_nul_in_a_dimension(client_for, alice, project):
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert "points[0].dimensions" in response.json()["error"]["details"]
     assert not MetricPoint.objects.exists()
+
+
+IDEMPOTENT_OPERATIONS = {
+    ("/api/dashboards", "post"),
+    ("/api/users/{user_id}/dashboards", "post"),
+    ("/api/projects/{project_id}/metrics", "post"),
+    ("/api/v1/dashboards/{project_id}/save", "post"),
+    ("/api/v1/projects/save", "post"),
+    ("/api/v1/projects/{project_id}/members", "post"),
+    ("/api/projects/{project_id}/import", "post"),
+    ("/api/dashboards/{dashboard_id}/duplicate", "post"),
+    ("/api/v1/projects/{project_id}/import", "post"),
+    ("/api/v1/dashboards/{project_id}/{dashboard_id}/duplicate", "post"),
+}
+
+
+def test_idempotency_key_is_documented_on_every_post_that_creates(schema):
+    found = set()
+    for path, method, operation in operations(schema):
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        if "Idempotency-Key" in names:
+            found.add((path, method))
+            assert "422" in operation["responses"], path
+    assert found == IDEMPOTENT_OPERATIONS
 
 
 HISTORY_AND_TRANSFER = {

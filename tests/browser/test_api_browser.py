@@ -259,3 +259,25 @@ def test_staff_creates_a_dashboard_with_two_widgets_in_the_admin(live_server, pa
     page.set_viewport_size({"width": 1360, "height": 1500})
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshot_dir / "admin-dashboard.png"), full_page=False)
+
+
+def test_v1_list_shows_the_filter_form_and_filters(live_server, page, screenshot_dir):
+    alice = UserFactory(username="alice")
+    project = ProjectFactory(owner=alice, name="Acme Analytics")
+    for name, kind in [("Regional Sales", "sales"), ("Marketing", "marketing"), ("Ops", "ops")]:
+        services.dashboard_create(user=alice, project=project, name=name, type=kind)
+    _login(page, f"{live_server.url}/api-auth/login/?next=/api/v1/dashboards/list", "alice")
+    page.wait_for_url(f"{live_server.url}/api/v1/dashboards/list")
+    page.get_by_role("button", name="Filters").click()
+    form = page.locator("#filtersModal")
+    expect(form).to_be_visible()
+    for field in ("name", "type", "created_at_after", "created_at_before", "updated_at_after"):
+        expect(form.locator(f"input[name={field}]")).to_be_visible()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot_dir / "v1-list-filters.png"), full_page=False)
+    form.locator("input[name=type]").fill("sales")
+    form.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_url("**type=sales**")
+    body = page.locator(".response-info").inner_text()
+    assert "Regional Sales" in body
+    assert "Marketing" not in body

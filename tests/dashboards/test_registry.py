@@ -120,11 +120,19 @@ def test_all_problems_of_one_widget_are_reported_together():
     assert set(caught.value.details) == {"size", "config.days"}
 
 
-def test_register_provider_refuses_an_unregistered_type():
-    decorator = registry.register_provider("sparkline")
-    with pytest.raises(InvalidWidgetType):
-        decorator(lambda dashboard, widgets: {})
+def test_an_unregistered_type_has_no_provider():
     assert registry.provider_for("sparkline") is None
+
+
+def test_each_type_is_one_module_with_everything_the_page_and_the_api_need():
+    from dashboards.widgets import types
+
+    assert sorted(types.MODULES) == SPEC_TYPES
+    for widget_type in types.load():
+        assert widget_type is registry.get(widget_type.name)
+        assert widget_type.provider is not None
+        assert widget_type.data_schema is not None
+        assert widget_type.render.kind in registry.RENDER_KINDS
 
 
 def test_adding_a_type_is_one_register_call():

@@ -257,7 +257,7 @@ def test_version_build_gives_bulk_builders_the_writers_shape(alice, board):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_records_each_existing_dashboard_as_its_first_version(alice):
     executor = MigrationExecutor(connection)
-    target = ("dashboards", "0004_dashboard_versions")
+    target = ("dashboards", "0003_dashboard_versions")
     before = executor.loader.graph.node_map[target].parents
     previous = [p.key for p in before if p.key[0] == "dashboards"]
     executor.migrate(previous)

@@ -1,10 +1,13 @@
 """Reads authenticate from the token's claims (no user query); writes check the database."""
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.factories import PASSWORD, DashboardFactory
+from users import authentication
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +76,30 @@ def test_a_deleted_user_can_write_nothing(alice):
     alice.delete()
     response = client.post("/api/dashboards", {"name": "Ghost"}, format="json")
     assert response.status_code == 401
+
+
+def test_a_token_validated_before_is_refused_once_it_expires(alice, monkeypatch):
+    client = bearer(login(alice)["access"])
+    assert client.get("/api/users/me").status_code == 200  # validated and remembered
+    later = authentication.aware_utcnow() + timedelta(days=1)
+    monkeypatch.setattr(authentication, "aware_utcnow", lambda: later)
+    monkeypatch.setattr("rest_framework_simplejwt.tokens.aware_utcnow", lambda: later)
+    response = client.get("/api/users/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "NOT_AUTHENTICATED"
+
+
+def test_a_remembered_token_does_not_vouch_for_an_altered_one(alice):
+    access = login(alice)["access"]
+    assert bearer(access).get("/api/users/me").status_code == 200
+    header, payload, signature = access.split(".")
+    altered = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    assert bearer(altered).get("/api/users/me").status_code == 401
+
+
+def test_remembered_tokens_are_bounded(alice, monkeypatch):
+    monkeypatch.setattr(authentication, "_VALIDATED_MAX", 2)
+    monkeypatch.setattr(authentication, "_VALIDATED", {})
+    for _ in range(5):
+        assert bearer(login(alice)["access"]).get("/api/users/me").status_code == 200
+    assert len(authentication._VALIDATED) <= 2

@@ -139,8 +139,8 @@ def test_dashboard_page_lays_out_widgets_and_embeds_data(alice, shared, client_f
     assert response.status_code == 200
     html = response.content.decode()
     assert "Sales &lt;b&gt;board&lt;/b&gt;" in html
-    assert 'class="widget size-small type-kpi" data-widget="orders"' in html
-    assert 'class="widget size-large type-revenue_chart" data-widget="rev"' in html
+    assert 'class="widget size-small type-kpi kind-number" data-widget="orders"' in html
+    assert 'class="widget size-large type-revenue_chart kind-chart" data-widget="rev"' in html
     data = page_data(response)
     assert data["refreshInterval"] == 30
     orders = data["widgets"][0]
@@ -200,5 +200,6 @@ def test_missing_dashboard_is_a_404_page(alice, dashboard_id):
 def test_dashboard_page_query_count_is_fixed(alice, shared, django_assert_max_num_queries):
     client = logged_in(alice)
     client.get(f"/dashboards/{shared.pk}/")  # warms the widget data cache
-    with django_assert_max_num_queries(4):  # session, user, dashboard, widgets
+    # session, user, dashboard, widgets, the series versions of its metrics
+    with django_assert_max_num_queries(5):
         assert client.get(f"/dashboards/{shared.pk}/").status_code == 200

@@ -1,13 +1,13 @@
 """`POST /api/projects/{projectId}/metrics`: permissions, validation, idempotence, volume."""
 
-import math
 import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboards import metrics
-from dashboards.models import MetricPoint
+from dashboards.models import MetricPoint, MetricRollup, MetricSeries, dimensions_key
 from tests.widget_data.conftest import point
 
 pytestmark = pytest.mark.django_db
@@ -243,9 +243,10 @@ def test_10000_points_in_one_request_within_the_query_budget(
     client_for, project, alice, django_assert_max_num_queries
 ):
     client = client_for(alice)
-    statements = math.ceil(10_000 / metrics.ingest_batch_size())
-    # auth + project + savepoints around the batch statements
-    with django_assert_max_num_queries(statements + 6):
+    # user, project, savepoint, metric bound (a new metric: lock and count), no JIT, temp
+    # table, load, upsert, lock, hour and day rollups, projections, series: whatever the
+    # number of points
+    with django_assert_max_num_queries(18):
         response = post(client, project.pk, {"points": _many(10_000)})
 
     assert response.status_code == 200, response.content[:300]
@@ -256,22 +257,155 @@ def test_10000_points_in_one_request_within_the_query_budget(
     )
 
 
-def test_batches_are_one_statement_each(project, alice, django_assert_max_num_queries):
-    if connection.vendor == "postgresql":
-        assert metrics.ingest_batch_size() == metrics.BATCH_SIZE
-    with django_assert_max_num_queries(math.ceil(5000 / metrics.ingest_batch_size()) + 2):
-        metrics.metrics_ingest(project=project, user=alice, body={"points": _many(5000)})
-    assert MetricPoint.objects.count() == 5000
+def test_statements_do_not_grow_with_the_points(project, alice):
+    def statements(count: int, metric: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            metrics.metrics_ingest(
+                project=project, user=alice, body={"points": _many(count, metric)}
+            )
+        return len(captured)
+
+    statements(1, "warmup")  # the first request also creates the temporary table
+    assert statements(10, "small") == statements(5000, "large")
+    assert MetricPoint.objects.filter(metric="large").count() == 5000
 
 
 def test_ingestion_changes_only_the_touched_metrics_versions(project, alice):
-    before = metrics.data_versions(project.pk, ["a", "b"])
-    assert metrics.data_versions(project.pk, ["a", "b"]) == before  # stable between reads
+    metrics.metrics_ingest(
+        project=project, user=alice, body={"points": [point("b", "2026-01-01T00:00Z", 1)]}
+    )
+    before = metrics.series_versions(project.pk, ["a", "b"])
+    assert before["a"] == metrics.NO_DATA  # never written
+    assert metrics.series_versions(project.pk, ["a", "b"]) == before  # stable between reads
 
     metrics.metrics_ingest(
         project=project, user=alice, body={"points": [point("a", "2026-01-01T00:00Z", 1)]}
     )
 
-    after = metrics.data_versions(project.pk, ["a", "b"])
+    after = metrics.series_versions(project.pk, ["a", "b"])
     assert after["a"] != before["a"]
     assert after["b"] == before["b"]
+
+
+# --- Bounded metrics per project --------------------------------------------------------
+
+
+def test_a_request_past_the_metric_bound_is_400_naming_the_point(
+    client_for, project, alice, settings
+):
+    settings.METRICS_MAX_PER_PROJECT = 3
+    client = client_for(alice)
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("b", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+
+    response = post(
+        client,
+        project.pk,
+        {
+            "points": [
+                point("a", "2026-01-02T00:00Z", 1),  # known
+                point("c", "2026-01-02T00:00Z", 1),  # the third: fits
+                point("c", "2026-01-03T00:00Z", 1),
+                point("d", "2026-01-02T00:00Z", 1),  # the fourth: past the bound
+                point("e", "2026-01-02T00:00Z", 1),
+            ]
+        },
+    )
+
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "VALIDATION_ERROR"
+    assert list(body["details"]) == ["points[3].metric"]
+    assert "at most 3 metrics" in body["message"]
+    # Nothing was written: not the points of known metrics, not the ones that fit.
+    assert MetricPoint.objects.filter(project=project).count() == 2
+    assert sorted(MetricSeries.objects.values_list("metric", flat=True)) == ["a", "b"]
+
+
+def test_known_metrics_are_accepted_at_the_bound(client_for, project, alice, settings):
+    settings.METRICS_MAX_PER_PROJECT = 1
+    client = client_for(alice)
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-01T00:00Z", 1)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("a", "2026-01-02T00:00Z", 2)]}).status_code
+        == 200
+    )
+    assert (
+        post(client, project.pk, {"points": [point("b", "2026-01-02T00:00Z", 2)]}).status_code
+        == 400
+    )
+
+
+def test_ten_thousand_metric_names_in_one_request_are_refused(client_for, project, alice):
+    points = [point(f"m{i}", "2026-01-01T00:00Z", 1) for i in range(10_000)]
+    response = post(client_for(alice), project.pk, {"points": points})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["points[1000].metric"]
+    assert not MetricPoint.objects.exists()
+
+
+# --- Bulk path (COPY on PostgreSQL) -------------------------------------------------------
+
+
+def _rollups(project):
+    return list(
+        MetricRollup.objects.filter(project=project)
+        .order_by("grain", "bucket", "dimensions_key")
+        .values_list("grain", "bucket", "total", "count", "minimum", "maximum", "last_value")
+    )
+
+
+def test_bulk_ingestion_is_idempotent(client_for, project, alice):
+    client = client_for(alice)
+    points = [
+        point("load", f"2026-01-01T{i // 60 % 24:02d}:{i % 60:02d}:00Z", i % 7, r="nsew"[i % 4])
+        for i in range(1440)
+    ]
+    assert post(client, project.pk, {"points": points}).json() == {"accepted": 1440}
+    stored = sorted(MetricPoint.objects.values_list("timestamp", "dimensions_key", "value"))
+    rollups_once = _rollups(project)
+    version = MetricSeries.objects.get(project=project, metric="load").version
+
+    assert post(client, project.pk, {"points": points}).json() == {"accepted": 1440}
+
+    assert sorted(MetricPoint.objects.values_list("timestamp", "dimensions_key", "value")) == stored
+    assert _rollups(project) == rollups_once
+    assert len([row for row in rollups_once if row[0] == "h"]) == 24 * 4
+    assert MetricSeries.objects.get(project=project, metric="load").version == version + 1
+
+
+def test_bulk_ingestion_replaces_values_and_their_rollups(client_for, project, alice):
+    client = client_for(alice)
+    first = [point("load", f"2026-01-01T10:{m:02d}:00Z", m) for m in range(60)]
+    post(client, project.pk, {"points": first})
+    second = [point("load", f"2026-01-01T10:{m:02d}:00Z", 100 - m) for m in range(0, 60, 2)]
+    post(client, project.pk, {"points": second})
+
+    values = dict(MetricPoint.objects.values_list("timestamp__minute", "value"))
+    assert [values[0], values[1], values[58], values[59]] == [100, 1, 42, 59]
+    hour = MetricRollup.objects.get(project=project, grain="h")
+    assert hour.count == 60
+    assert hour.total == sum(values.values())
+    assert (hour.minimum, hour.maximum) == (min(values.values()), max(values.values()))
+    assert hour.last_value == 59
+
+
+def test_dimension_values_with_escapes_and_unicode_round_trip(client_for, project, alice):
+    tricky = 'back\\slash\ttab\nline "quoted" ünïcode \\N \u2603'
+    body = {"points": [point("load", "2026-01-01T00:00:00Z", 1.5e16, path=tricky)]}
+    assert post(client_for(alice), project.pk, body).status_code == 200
+
+    stored = MetricPoint.objects.get(project=project)
+    assert stored.dimensions == {"path": tricky}
+    assert stored.value == 1.5e16
+    assert stored.dimensions_key == dimensions_key({"path": tricky})

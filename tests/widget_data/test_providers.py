@@ -1,8 +1,11 @@
 """Each provider against hand-computed numbers, at a fixed `now` (2026-03-15 12:00 UTC)."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from dashboards.widgets import providers, registry
+from dashboards.widgets import registry
+from dashboards.widgets.query import NO_VARIABLES, Variables
 from tests.factories import ProjectFactory
 from tests.widget_data.conftest import NOW, point
 
@@ -280,7 +283,198 @@ def test_every_registered_type_has_a_provider():
 
 
 def test_metric_of_each_type():
-    assert providers.metric_of("revenue_chart", {}) == "revenue"
-    assert providers.metric_of("active_subscriptions", {}) == "active_subscriptions"
-    assert providers.metric_of("kpi", {"metric": "orders"}) == "orders"
-    assert providers.metric_of("text", {"markdown": "x"}) is None
+    assert registry.get("revenue_chart").metric({}) == "revenue"
+    assert registry.get("active_subscriptions").metric({}) == "active_subscriptions"
+    assert registry.get("kpi").metric({"metric": "orders"}) == "orders"
+    assert registry.get("text").metric({"markdown": "x"}) is None
+
+
+# --- `last` per dimension and per time bucket, caps ---------------------------------------
+
+
+def test_last_per_dimension_is_each_groups_total_at_its_latest_moment(project, ingest):
+    ingest(
+        point("subs", "2026-03-10T00:00:00Z", 5, region="north", plan="a"),
+        point("subs", "2026-03-14T09:00:00Z", 7, region="north", plan="a"),
+        point("subs", "2026-03-14T09:00:00Z", 3, region="north", plan="b"),  # same moment
+        point("subs", "2026-03-12T00:00:00Z", 40, region="south"),
+        point("subs", "2026-03-13T23:59:59Z", 4, region="south"),  # south's latest
+        point("subs", "2026-03-15T00:00:00Z", 1),  # no region: left out
+    )
+    config = {
+        "metric": "subs",
+        "groupBy": "dimension",
+        "dimension": "region",
+        "aggregation": "last",
+    }
+    assert data("bar_chart", project, config) == {
+        "series": [{"dimension": "north", "value": 10}, {"dimension": "south", "value": 4}]
+    }
+
+
+def test_last_per_time_bucket_takes_each_buckets_latest_moment(project, ingest):
+    ingest(
+        point("subs", "2026-03-09T08:00:00Z", 5),
+        point("subs", "2026-03-09T23:00:00Z", 6, plan="a"),
+        point("subs", "2026-03-09T23:00:00Z", 1, plan="b"),
+        point("subs", "2026-03-10T01:00:00Z", 9),
+    )
+    config = {"metric": "subs", "groupBy": "day", "aggregation": "last", "days": 7}
+    assert data("line_chart", project, config) == {
+        "series": [{"period": "2026-03-09", "value": 7}, {"period": "2026-03-10", "value": 9}]
+    }
+
+
+def test_many_dimension_values_are_capped_in_sql(project, ingest):
+    ingest(*[point("hits", "2026-03-14T00:00:00Z", i, path=f"/p{i:03d}") for i in range(150)])
+    config = {"metric": "hits", "groupBy": "dimension", "dimension": "path"}
+
+    series = data("table", project, config)["series"]
+
+    assert len(series) == 100
+    assert series[0] == {"dimension": "/p149", "value": 149}
+    assert series[-1] == {"dimension": "/p050", "value": 50}
+
+
+def test_a_pie_shows_its_limit(project, ingest):
+    ingest(*[point("hits", "2026-03-14T00:00:00Z", i, path=f"/p{i}") for i in range(1, 6)])
+    config = {"metric": "hits", "dimension": "path", "limit": 2}
+    assert data("pie_chart", project, config)["series"] == [
+        {"dimension": "/p5", "value": 5},
+        {"dimension": "/p4", "value": 4},
+    ]
+
+
+# --- Data shapes ------------------------------------------------------------------------
+
+
+def test_every_provider_answers_its_published_data_schema(project, ingest):
+    from jsonschema import Draft202012Validator
+
+    ingest(
+        point("revenue", "2026-03-01T00:00:00Z", 10, region="north"),
+        point("active_subscriptions", "2026-03-14T00:00:00Z", 3),
+        point("orders", "2026-03-14T00:00:00Z", 2, region="north"),
+    )
+    configs = {
+        "revenue_chart": {},
+        "active_subscriptions": {},
+        "kpi": {"metric": "orders", "unit": "x"},
+        "line_chart": {"metric": "orders"},
+        "bar_chart": {"metric": "orders", "groupBy": "dimension", "dimension": "region"},
+        "pie_chart": {"metric": "orders", "dimension": "region"},
+        "table": {"metric": "orders", "groupBy": "week"},
+        "text": {"markdown": "hi"},
+    }
+    for name, config in configs.items():
+        widget_type = registry.get(name)
+        for project_data in (data(name, project, config), data(name, ProjectFactory(), config)):
+            errors = list(Draft202012Validator(widget_type.data_schema).iter_errors(project_data))
+            assert not errors, (name, project_data, errors)
+
+
+# --- Dashboard variables at the provider level (a time range, dimension filters) ----------
+
+
+def with_variables(type_name, project, config, variables):
+    return registry.provider_for(type_name)(
+        project_id=project.pk, config=config, now=NOW, variables=variables
+    )
+
+
+@pytest.fixture
+def regional(ingest):
+    ingest(
+        point("orders", "2026-01-10T12:00:00Z", 100, region="north"),
+        point("orders", "2026-03-02T12:00:00Z", 10, region="north"),
+        point("orders", "2026-03-02T12:00:00Z", 20, region="south"),
+        point("orders", "2026-03-14T12:00:00Z", 1, region="north", plan="pro"),
+        point("revenue", "2026-01-10T12:00:00Z", 1000, region="north"),
+        point("revenue", "2026-03-02T12:00:00Z", 30, region="south"),
+        point("active_subscriptions", "2026-03-01T00:00:00Z", 8, region="north"),
+        point("active_subscriptions", "2026-03-14T00:00:00Z", 9, region="south"),
+    )
+
+
+MARCH = Variables(time_range=(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)))
+
+
+def test_without_days_a_widget_follows_the_dashboards_time_range(project, regional):
+    kpi = {"metric": "orders", "aggregation": "sum"}
+    assert with_variables("kpi", project, kpi, MARCH)["value"] == 30
+    assert with_variables("kpi", project, kpi, NO_VARIABLES)["value"] == 131  # default 90 days
+
+
+def test_days_set_in_the_config_wins_over_the_time_range(project, regional):
+    kpi = {"metric": "orders", "aggregation": "sum", "days": 7}
+    assert with_variables("kpi", project, kpi, MARCH)["value"] == 1
+
+
+def test_the_time_range_is_half_open_and_cut_anywhere(project, regional):
+    cut = Variables(
+        time_range=(
+            datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
+            datetime(2026, 3, 14, 12, 0, tzinfo=UTC),
+        )
+    )
+    kpi = {"metric": "orders", "aggregation": "sum"}
+    assert with_variables("kpi", project, kpi, cut)["value"] == 30  # 14th 12:00 excluded
+
+
+def test_dimension_filters_apply_to_every_provider(project, regional):
+    north = Variables(filters={"region": "north"})
+    assert (
+        with_variables("kpi", project, {"metric": "orders", "aggregation": "sum"}, north)["value"]
+        == 111
+    )
+    assert with_variables("revenue_chart", project, {}, north)["series"] == [
+        {"month": "Jan", "period": "2026-01", "value": 1000}
+    ]
+    assert with_variables("active_subscriptions", project, {}, north) == {
+        "value": 8,
+        "asOf": "2026-03-01T00:00:00Z",
+    }
+    by_region = {"metric": "orders", "groupBy": "dimension", "dimension": "region"}
+    assert with_variables("bar_chart", project, by_region, north)["series"] == [
+        {"dimension": "north", "value": 111}
+    ]
+
+
+def test_a_filter_set_in_the_config_wins_over_the_variable(project, regional):
+    config = {"metric": "orders", "aggregation": "sum", "filters": {"region": "south"}}
+    # region: the config's south wins over the variable's north.
+    assert (
+        with_variables("kpi", project, config, Variables(filters={"region": "north"}))["value"]
+        == 20
+    )
+    # plan: not in the config, so the variable applies on top (no south point is "pro").
+    both = Variables(filters={"region": "north", "plan": "pro"})
+    assert with_variables("kpi", project, config, both)["value"] is None
+
+
+def test_revenue_months_set_in_the_config_win_over_the_time_range(project, regional):
+    assert with_variables("revenue_chart", project, {"months": 3}, MARCH)["series"] == [
+        {"month": "Jan", "period": "2026-01", "value": 1000},
+        {"month": "Mar", "period": "2026-03", "value": 30},
+    ]
+    assert with_variables("revenue_chart", project, {}, MARCH)["series"] == [
+        {"month": "Mar", "period": "2026-03", "value": 30}
+    ]
+
+
+def test_a_bad_time_range_is_refused_by_the_interface():
+    with pytest.raises(ValueError, match="from < to"):
+        Variables(time_range=(datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)))
+    with pytest.raises(ValueError, match="aware"):
+        Variables(time_range=(datetime(2026, 3, 1), datetime(2026, 3, 2)))
+
+
+def test_variables_change_the_cache_key_and_etag(dashboard, regional):
+    from dashboards.widgets.data import dashboard_widget_payloads
+
+    widgets = [w for w in dashboard.widgets.all() if w.key == "orders"]
+    plain = dashboard_widget_payloads(dashboard, widgets)[0]
+    north = dashboard_widget_payloads(
+        dashboard, widgets, variables=Variables(filters={"region": "north"})
+    )[0]
+    assert plain.etag != north.etag

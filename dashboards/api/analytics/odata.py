@@ -1,4 +1,5 @@
-"""OData query options for `GET /api/dashboards`: `$filter`, `$orderby`, `$top`, `$skip`.
+"""OData query options for `GET /api/dashboards`: `$filter`, `$orderby`, `$top`, `$skip`,
+`$skiptoken`.
 
 `$filter` is parsed by the `odata-query` package, then turned into a Django `Q` by a strict
 visitor: only the API fields in `FIELDS`, only the operators and functions listed in
@@ -34,10 +35,11 @@ from odata_query.exceptions import (
 from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.visitor import NodeVisitor
 
+from dashboards.api import cursors
 from dashboards.exceptions import InvalidQuery
 from dashboards.models import Dashboard
 
-# API name -> model field or annotation (`widget_count` comes from selectors.dashboard_list).
+# API name -> model field (every one a NOT NULL column: keyset pages rely on it).
 FIELDS: dict[str, str] = {
     "name": "name",
     "description": "description",
@@ -69,7 +71,9 @@ FIELD_KINDS: dict[str, str] = {
 
 DEFAULT_TOP = 100
 MAX_TOP = 1000
-MAX_SKIP = 1_000_000
+# Skipping costs a read of every skipped row; deeper pages follow nextLink ($skiptoken),
+# which costs what the first page costs (docs/odata.md).
+MAX_SKIP = 10_000
 MAX_FILTER_LENGTH = 2000
 # Nesting levels (a chain of one operator, `a or b or c`, counts as one level) and nodes.
 # Both are checked iteratively before visiting, so no input reaches Python's recursion limit.
@@ -80,7 +84,8 @@ MAX_ORDERBY_TERMS = 5
 MAX_ORDERBY_LENGTH = 300
 DEFAULT_ORDER = ["created_at", "id"]
 # `$count=true` is accepted and ignored: the list body always carries `count`.
-SUPPORTED_OPTIONS = ("$filter", "$orderby", "$top", "$skip", "$count")
+SUPPORTED_OPTIONS = ("$filter", "$orderby", "$top", "$skip", "$skiptoken", "$count")
+SKIPTOKEN_SALT = "dashboards.analytics.skiptoken"
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -91,6 +96,19 @@ class ListQuery:
     order_by: list[str]
     top: int
     skip: int
+    # The sort values of the row the page starts after ($skiptoken), or None.
+    after: list[Any] | None = None
+    # The filter as given (stripped): names the query for cached totals and tokens.
+    filter_text: str = ""
+
+    def skiptoken(self, last_row_values: list[Any]) -> str:
+        """The `$skiptoken` of the page after the row with these sort values."""
+        return cursors.encode(
+            salt=SKIPTOKEN_SALT,
+            order=self.order_by,
+            values=last_row_values,
+            query=self.filter_text,
+        )
 
 
 class _Refused(Exception):
@@ -441,7 +459,8 @@ def _filter_error(message: str) -> InvalidQuery:
 
 
 def parse_orderby(text: str) -> list[str]:
-    """`field [asc|desc], ...` as Django order_by() arguments, ending with `id`."""
+    """`field [asc|desc], ...` as Django order_by() arguments, ending with `id` in the
+    direction of the last term (so that `createdAt desc` reads one index backwards)."""
     text = text.strip()
     if not text:
         return list(DEFAULT_ORDER)
@@ -469,7 +488,7 @@ def parse_orderby(text: str) -> list[str]:
         seen.add(name)
         order_by.append(("-" if direction == "desc" else "") + FIELDS[name])
     # The tie-breaker makes pages stable when sort values repeat.
-    return [*order_by, "id"]
+    return [*order_by, "-id" if order_by[-1].startswith("-") else "id"]
 
 
 def _parse_int(text: str, *, minimum: int, maximum: int) -> int:
@@ -550,14 +569,35 @@ def parse_list_query(params: QueryDict) -> ListQuery:
     except ValueError as error:
         errors["$orderby"] = [str(error)]
     top, skip = _top_and_skip(values, errors)
+    if "$skip" in errors and values["$skip"].strip().isdigit():
+        errors["$skip"][0] += " Deeper pages: follow nextLink (it carries a $skiptoken)."
     count = values.get("$count", "").strip()
     if count and count not in ("true", "false"):
         errors["$count"] = ["Must be true or false (the response always includes count)."]
+    filter_text = values.get("$filter", "").strip()
+    after = None
+    token = values.get("$skiptoken", "").strip()
+    if token and skip:
+        errors["$skiptoken"] = ["Use $skiptoken or $skip, not both."]
+    elif token and "$orderby" not in errors:
+        try:
+            after = cursors.decode(
+                token, salt=SKIPTOKEN_SALT, order=order_by, query=filter_text, model=Dashboard
+            )
+        except cursors.BadToken as error:
+            errors["$skiptoken"] = [str(error)]
 
     if errors:
         # The first problem as the message, so that it says what is wrong on its own.
         raise InvalidQuery(details=errors)
-    return ListQuery(filter=filter_q, order_by=order_by, top=top, skip=skip)
+    return ListQuery(
+        filter=filter_q,
+        order_by=order_by,
+        top=top,
+        skip=skip,
+        after=after,
+        filter_text=filter_text,
+    )
 
 
 def apply_list_query(queryset: QuerySet, query: ListQuery) -> QuerySet:
@@ -567,7 +607,7 @@ def apply_list_query(queryset: QuerySet, query: ListQuery) -> QuerySet:
             queryset = queryset.filter(query.filter)
         return queryset.order_by(*query.order_by)
     except (FieldError, TypeError, ValueError) as error:
-        # Only reachable if the queryset lacks an annotation FIELDS names (widget_count).
+        # Only reachable with a queryset of another model than Dashboard.
         raise InvalidQuery(
             "The query cannot be applied.", details={"$filter": [str(error)]}
         ) from None

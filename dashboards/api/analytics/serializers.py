@@ -17,6 +17,7 @@ from dashboards.api.fields import (
     WidgetListField,
 )
 from dashboards.api.transfer import message_field
+from dashboards.api.widget_schema import WidgetDataField, WidgetErrorSerializer
 from dashboards.limits import (
     DEFAULT_DASHBOARD_TYPE,
     DESCRIPTION_MAX_LENGTH,
@@ -84,7 +85,10 @@ class WidgetOutSerializer(serializers.Serializer):
     title = serializers.CharField()
     size = serializers.CharField()
     config = serializers.DictField()
-    data = serializers.JSONField(allow_null=True, help_text="Computed from the metrics.")
+    data = WidgetDataField(allow_null=True)
+    error = WidgetErrorSerializer(
+        required=False, help_text="Only when this widget's data could not be computed."
+    )
 
 
 class DashboardSerializer(serializers.Serializer):
@@ -167,6 +171,10 @@ class WidgetTypeSerializer(serializers.Serializer):
     sizes = serializers.ListField(child=serializers.CharField())
     hasData = serializers.BooleanField()
     configSchema = serializers.DictField()
+    dataSchema = serializers.DictField(help_text="JSON Schema of the widget's `data`.")
+    render = serializers.DictField(
+        help_text="How a page draws it: `kind` (chart, number, table, markdown), `chart`."
+    )
 
 
 class WidgetTypeListSerializer(serializers.Serializer):

@@ -34,6 +34,7 @@ from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS, NAME
 from dashboards.models import Scope
 from dashboards.services.transfer import ON_CONFLICT, ImportResult
 from dashboards.specs import export_document
+from idempotency.decorators import idempotent
 
 
 @extend_schema_field(
@@ -204,6 +205,7 @@ class ProjectImportView(AnalyticsView):
     serializer_class = ImportSerializer
 
     @extend_schema(operation_id="project_import", responses=ImportResultSerializer)
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         """Import export documents (at most 500; body up to 16 MiB), all or nothing.
         `dryRun` answers exactly what the import would do, and writes nothing."""
@@ -227,6 +229,7 @@ class DashboardDuplicateView(AnalyticsView):
     serializer_class = DuplicateSerializer
 
     @extend_schema(operation_id="dashboard_duplicate", responses={201: CreatedSerializer})
+    @idempotent()
     def post(self, request: Request, dashboard_id: str) -> Response:
         """A copy with the same widgets (ids and configs), without assignments."""
         serializer = DuplicateSerializer(data=request.data)

@@ -9,24 +9,25 @@ from `.values()` and prefetched rows, a fixed number of queries whatever the siz
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.core.exceptions import FieldError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from dashboards import permissions, selectors, services
+from dashboards import listcounts, paging, permissions, selectors, services
 from dashboards.api.analytics import odata
 from dashboards.api.analytics import serializers as s
 from dashboards.api.base import dashboard_etag, expected_version_from_if_match
-from dashboards.exceptions import PermissionDenied, ValidationFailed
+from dashboards.exceptions import InvalidQuery, PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
-from dashboards.widgets.data import dashboard_widget_data
+from dashboards.widgets.data import dashboard_widget_payloads
+from idempotency.decorators import idempotent
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
 
@@ -46,9 +47,13 @@ def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector):
     the dashboard document, each widget with its `data`, and where it lives."""
     widgets = list(dashboard.widgets.all())
-    data = dashboard_widget_data(dashboard, widgets)
+    payloads = dashboard_widget_payloads(dashboard, widgets)
     document = dashboard_document(dashboard, widgets)
-    document["widgets"] = [{**w, "data": data.get(w["id"])} for w in document["widgets"]]
+    # A widget whose data failed carries `"data": null, "error": {...}`; the rest answer.
+    document["widgets"] = [
+        {**item, **payload.body_fields()}
+        for item, payload in zip(document["widgets"], payloads, strict=True)
+    ]
     return {
         "id": dashboard.pk,
         **document,
@@ -109,8 +114,15 @@ class DashboardCollectionView(AnalyticsView):
             ),
             OpenApiParameter(
                 "$skip",
-                {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0},
-                description="Rows to skip (default 0).",
+                {"type": "integer", "minimum": 0, "maximum": odata.MAX_SKIP, "default": 0},
+                description="Rows to skip (default 0, at most 10,000; deeper pages follow "
+                "`nextLink`).",
+            ),
+            OpenApiParameter(
+                "$skiptoken",
+                str,
+                description="Opaque: the position after the last row of a page. Only as "
+                "found in `nextLink`; a token that was altered is a 400.",
             ),
         ],
         responses=s.DashboardListSerializer,
@@ -118,17 +130,33 @@ class DashboardCollectionView(AnalyticsView):
     def get(self, request: Request) -> Response:
         """Dashboards you can see, filtered, ordered and paged the OData way."""
         query = odata.parse_list_query(request.query_params)
-        queryset: QuerySet[Dashboard] = odata.apply_list_query(
-            selectors.dashboard_list(user=request.user), query
+        # Read first: the total cached under this version counts rows no older than it.
+        state = listcounts.list_state(request.user)
+        project_ids = state.project_ids if state else None
+        sources = selectors.dashboard_sources(user=request.user, project_ids=project_ids)
+        try:
+            rows, more = paging.fetch_page(
+                sources,
+                condition=query.filter,
+                order=query.order_by,
+                fields=LIST_FIELDS,
+                limit=query.top,
+                offset=query.skip,
+                after=query.after,
+            )
+        except (FieldError, TypeError, ValueError) as error:  # defence in depth, as odata
+            raise InvalidQuery(details={"$filter": [str(error)]}) from None
+        # Exact, and cached per (user, filter) under the user's list version: page 10,000
+        # costs what page 1 costs (docs/list-counts.md).
+        count = listcounts.cached_count(
+            request.user,
+            f"analytics:{query.filter_text}",
+            lambda: paging.count_rows(
+                selectors.dashboard_count_parts(user=request.user, project_ids=project_ids),
+                condition=query.filter,
+            ),
+            state=state,
         )
-        # The total rides along with the page (COUNT(*) OVER ()), as one query; only a
-        # page past the end needs a separate count.
-        rows = list(
-            queryset.annotate(total_rows=Window(Count("*"))).values(*LIST_FIELDS, "total_rows")[
-                query.skip : query.skip + query.top
-            ]
-        )
-        count = rows[0]["total_rows"] if rows else (queryset.count() if query.skip else 0)
         body: dict[str, Any] = {
             "value": [
                 {
@@ -142,13 +170,15 @@ class DashboardCollectionView(AnalyticsView):
             ],
             "count": count,
         }
-        if query.skip + query.top < count:
-            body["nextLink"] = replace_query_param(
-                request.build_absolute_uri(), "$skip", query.skip + query.top
-            )
+        if more:
+            # Server-driven paging: the next page starts after this page's last row.
+            token = query.skiptoken(paging.sort_values(rows[-1], query.order_by))
+            url = remove_query_param(request.build_absolute_uri(), "$skip")
+            body["nextLink"] = replace_query_param(url, "$skiptoken", token)
         return Response(body)
 
     @extend_schema(operation_id="dashboards_create", responses={201: s.DashboardCreatedSerializer})
+    @idempotent()
     def post(self, request: Request) -> Response:
         """Create a dashboard (in your personal project unless `projectId` is given)."""
         spec = DashboardSpec.from_document(request.data, required=["name"])
@@ -279,6 +309,7 @@ class UserDashboardsView(AnalyticsView):
     @extend_schema(
         operation_id="user_dashboards_assign", responses={201: s.UserDashboardsSerializer}
     )
+    @idempotent()
     def post(self, request: Request, user_id: str) -> Response:
         """Assign a dashboard you may change to yourself or to someone you share a project
         with (staff: to anyone). The answer lists what you may read: your own (or, for
@@ -367,6 +398,8 @@ def widget_type_catalogue() -> dict[str, Any]:
             "sizes": list(t.sizes),
             "hasData": t.has_data,
             "configSchema": t.config_schema,
+            "dataSchema": t.data_schema,
+            "render": t.render.as_dict(),
         }
         for t in registry.all_types()
     ]

@@ -177,8 +177,14 @@ class VersionListView(V1View):
     def get(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         """The dashboard's versions, newest first."""
         dashboard = dashboard_from_path(request, project_id, dashboard_id, with_widgets=False)
+        versions = selectors.version_list(dashboard=dashboard)
         rows, headers = paged(
-            request, selectors.version_list(dashboard=dashboard), *VERSION_LIST_FIELDS
+            request,
+            [versions],
+            order=["-number"],  # unique within the dashboard
+            fields=VERSION_LIST_FIELDS,
+            query=f"v1:versions:{dashboard.pk}",
+            total=versions.count,
         )
         return success(
             [version_row(row) for row in rows], "Versions listed successfully", headers=headers

@@ -35,8 +35,9 @@ from dashboards.models import Scope
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-# Far beyond any real list, well inside a 64-bit SQL OFFSET.
-MAX_OFFSET = 2**31 - 1
+# Skipping reads every skipped row; deeper pages follow the Link header's cursor, which
+# costs what the first page costs (docs/v1-paging.md). Family 1's $skip has the same bound.
+MAX_OFFSET = 10_000
 
 
 # --- Input ----------------------------------------------------------------------------
@@ -216,8 +217,38 @@ PAGING_PARAMETERS = [
     OpenApiParameter(
         "offset",
         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-        description="Rows skipped (default 0).",
+        description="Rows skipped (default 0, at most 10,000; deeper pages follow the "
+        "`Link` header's cursor).",
     ),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "maxLength": 2000},
+        description="Opaque position from a `Link` header (`rel=next` or `rel=prev`); "
+        "not with `offset`. A token that was altered is a 400.",
+    ),
+]
+_DATE_TIME = {"type": "string", "format": "date-time"}
+DASHBOARD_FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "name",
+        {"type": "string", "maxLength": NAME_MAX_LENGTH},
+        description="Name contains this (case-insensitive).",
+    ),
+    OpenApiParameter(
+        "type",
+        {"type": "string", "pattern": SLUG_PATTERN},
+        description="Exactly this dashboard type, e.g. `sales`.",
+    ),
+    *[
+        OpenApiParameter(
+            f"{column}_{bound}",
+            _DATE_TIME,
+            description=f"{column} {'at or after' if bound == 'after' else 'at or before'} "
+            "this instant (ISO 8601; no offset means UTC).",
+        )
+        for column in ("created_at", "updated_at")
+        for bound in ("after", "before")
+    ],
 ]
 
 
@@ -246,11 +277,15 @@ def parse_path_uuid(value: str, name: str) -> uuid.UUID:
         raise ValidationFailed(f"{name}: {message}", details={name: [message]}) from None
 
 
-def parse_paging(query: Any) -> tuple[int, int]:
-    """`limit` (default 100, 1 to 1000) and `offset` (0 or more)."""
+def parse_paging(query: Any) -> tuple[int, int, str | None]:
+    """`limit` (default 100, 1 to 1000), `offset` (0 to 10,000) and `cursor` (or None)."""
     limit = _query_int(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _query_int(query, "offset", 0, 0, MAX_OFFSET)
-    return limit, offset
+    cursor = query.get("cursor")
+    if cursor is not None and query.get("offset") is not None:
+        message = "Use cursor or offset, not both."
+        raise ValidationFailed(message, details={"cursor": [message]}, code="INVALID_QUERY")
+    return limit, offset, cursor
 
 
 def _query_int(query: Any, name: str, default: int, low: int, high: int) -> int:
@@ -261,5 +296,7 @@ def _query_int(query: Any, name: str, default: int, low: int, high: int) -> int:
     in_range = text.isascii() and text.isdigit() and low <= int(text) <= high
     if not in_range:
         message = f"{name} must be an integer from {low} to {high}; got {raw!r}."
+        if name == "offset" and text.isascii() and text.isdigit():
+            message += " Deeper pages: follow the Link header (rel=next)."
         raise ValidationFailed(message, details={name: [message]}, code="INVALID_QUERY")
     return int(text)

@@ -29,6 +29,7 @@ from dashboards.api.v1.views import V1View, success
 from dashboards.limits import EXPORT_SCHEMA_VERSION, MAX_IMPORT_DASHBOARDS, NAME_MAX_LENGTH
 from dashboards.models import Scope
 from dashboards.services.transfer import ON_CONFLICT, ImportResult
+from idempotency.decorators import idempotent
 
 
 @extend_schema_field(
@@ -173,6 +174,7 @@ class ProjectImportView(V1View):
         operation_id="v1_project_import",
         responses=s.envelope("ImportResult", ImportResultSerializer),
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         """Import an export file's dashboards (at most 500; body up to 16 MiB), all or
         nothing. `dry_run` answers exactly what the import would do and writes nothing."""
@@ -209,6 +211,7 @@ class DashboardDuplicateView(V1View):
         parameters=[s.SCOPE_PARAMETER],
         responses={201: s.saved_envelope("DashboardDuplicated")},
     )
+    @idempotent()
     def post(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         """A copy with the same widgets (ids and configs), without assignments. `?scope=`
         finds the source, as on every v1 dashboard route; the body's `scope` is the copy's."""

@@ -6,24 +6,33 @@ builds an error body. Lists are plain dicts from `.values()`: a fixed number of 
 and no per-row Python (docs/v1-api.md).
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import IntegerField
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from dashboards import documents, permissions, selectors, services
+from dashboards import documents, listcounts, paging, permissions, selectors, services
+from dashboards.api import cursors
 from dashboards.api.base import dashboard_etag
+from dashboards.api.v1 import filters
 from dashboards.api.v1 import serializers as s
+from dashboards.exceptions import InvalidQuery
 from dashboards.models import Dashboard, Project
+from idempotency.decorators import idempotent
 from users.selectors import current_user
 
 DASHBOARD_LIST_FIELDS = ("id", "project_id", "name", "created_at", "updated_at")
+DASHBOARD_LIST_ORDER = ["created_at", "id"]  # oldest first, an index per source
+CURSOR_SALT = "dashboards.v1.cursor"
 PROJECT_FIELDS = (
     "id",
     "name",
@@ -51,35 +60,112 @@ def success(
 
 
 def paged(
-    request: Request, queryset: QuerySet, *fields: str, **expressions: Any
+    request: Request,
+    sources: list[QuerySet],
+    *,
+    order: list[str],
+    fields: tuple[str, ...],
+    query: str,
+    total: Callable[[], int],
+    expressions: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """One page of rows as dicts, with `X-Total-Count` and RFC 8288 `Link` headers.
 
-    Two queries whatever the page size: the count and the page (docs/v1-paging.md).
+    `limit` with `offset` (at most 10,000) or a `cursor` from a Link header; `next` and
+    cursor-page `prev` links carry a cursor (a keyset position: a deep page costs what the
+    first costs). `query` names the list and its filters: a cursor only continues the
+    list it came from. A fixed number of queries (docs/v1-paging.md).
     """
-    limit, offset = s.parse_paging(request.query_params)
-    total = queryset.count()
-    rows = (
-        list(queryset.values(*fields, **expressions)[offset : offset + limit])
-        if offset < total
-        else []
+    limit, offset, cursor = s.parse_paging(request.query_params)
+    direction, after = cursors.AFTER, None
+    if cursor is not None:
+        try:
+            direction, after = cursors.decode_with_direction(
+                cursor, salt=CURSOR_SALT, order=order, query=query, model=sources[0].model
+            )
+        except cursors.BadToken as error:
+            raise InvalidQuery(f"cursor: {error}", details={"cursor": [str(error)]}) from None
+    page = functools.partial(
+        paging.fetch_page, sources, condition=None, fields=fields, expressions=expressions
     )
-    headers = {"X-Total-Count": str(total)}
-    url = replace_query_param(request.build_absolute_uri(), "limit", limit)
-    links = []
-    if offset + limit < total:
-        links.append(f'<{replace_query_param(url, "offset", offset + limit)}>; rel="next"')
-    if offset > 0:
-        previous = max(offset - limit, 0)
-        previous_url = (
-            replace_query_param(url, "offset", previous)
-            if previous
-            else remove_query_param(url, "offset")
+    if direction == cursors.BEFORE:
+        rows, has_prev = page(order=paging.reverse_order(order), limit=limit, after=after)
+        rows.reverse()
+        has_next = True
+    else:
+        rows, has_next = page(order=order, limit=limit, offset=offset, after=after)
+        has_prev = after is not None
+    headers = {"X-Total-Count": str(total())}
+    url = remove_query_param(
+        remove_query_param(
+            replace_query_param(request.build_absolute_uri(), "limit", limit), "offset"
+        ),
+        "cursor",
+    )
+
+    def cursor_link(row: dict[str, Any], towards: str, rel: str) -> str:
+        token = cursors.encode(
+            salt=CURSOR_SALT,
+            order=order,
+            values=paging.sort_values(row, order),
+            query=query,
+            direction=towards,
         )
+        return f'<{replace_query_param(url, "cursor", token)}>; rel="{rel}"'
+
+    links = []
+    if has_next and rows:
+        links.append(cursor_link(rows[-1], cursors.AFTER, "next"))
+    if cursor is None and offset > 0:
+        previous = max(offset - limit, 0)
+        previous_url = replace_query_param(url, "offset", previous) if previous else url
         links.append(f'<{previous_url}>; rel="prev"')
+    elif has_prev and rows:
+        links.append(cursor_link(rows[0], cursors.BEFORE, "prev"))
     if links:
         headers["Link"] = ", ".join(links)
     return rows, headers
+
+
+def dashboard_page(
+    request: Request, scopes: list[str], project: Project | None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """A page of the visible dashboards of these scopes (and project), filtered by the
+    FilterSet; the total is cached per (user, list, filters) (docs/list-counts.md)."""
+    applied = filters.dashboard_filters(request)
+    # Read first: the total cached under this version counts rows no older than it.
+    state = listcounts.list_state(request.user)
+    project_ids = state.project_ids if state else None
+
+    def narrowed(querysets: list[QuerySet[Dashboard]]) -> list[QuerySet[Dashboard]]:
+        if project is not None:
+            querysets = [queryset.filter(project=project) for queryset in querysets]
+        return applied.apply(querysets)
+
+    sources = narrowed(
+        selectors.dashboard_sources(user=request.user, project_ids=project_ids, scopes=scopes)
+    )
+    query = f"v1:dashboards:{project.pk if project else '*'}:{','.join(scopes)}:{applied.identity}"
+    return paged(
+        request,
+        sources,
+        order=DASHBOARD_LIST_ORDER,
+        fields=DASHBOARD_LIST_FIELDS,
+        query=query,
+        total=lambda: listcounts.cached_count(
+            request.user,
+            query,
+            lambda: paging.count_rows(
+                narrowed(
+                    selectors.dashboard_count_parts(
+                        user=request.user, project_ids=project_ids, scopes=scopes
+                    )
+                ),
+                condition=None,
+            ),
+            state=state,
+        ),
+    )
 
 
 def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
@@ -107,34 +193,58 @@ class V1View(GenericAPIView):
     """Base of the family: GenericAPIView so that the browsable API offers a raw-data form."""
 
 
+class V1Pagination(BasePagination):
+    """Tells the browsable API where a list's rows are (the envelope's `data`), so that it
+    shows the filter form; the views page the rows themselves (`paged`)."""
+
+    def get_results(self, data: dict[str, Any]) -> list[Any]:
+        if not isinstance(data.get("data"), list):
+            raise TypeError("not a list envelope")
+        return data["data"]
+
+
+class DashboardListBase(V1View):
+    """A dashboard list: FilterSet filters, offset or cursor paging, the browsable form."""
+
+    serializer_class = s.DashboardListItemSerializer
+    # Only for the browsable API's filter form: rows come from the visibility sources.
+    queryset = Dashboard.objects.none()
+    filter_backends = [filters.V1FilterBackend]
+    filterset_class = filters.DashboardFilter
+    pagination_class = V1Pagination
+
+
 # --- Dashboards ------------------------------------------------------------------------
 
 
-class DashboardListView(V1View):
+class DashboardListView(DashboardListBase):
     """Every dashboard you can see across your projects, metadata only, oldest first."""
-
-    serializer_class = s.DashboardListItemSerializer
 
     @extend_schema(
         operation_id="v1_dashboards_list",
-        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        parameters=[
+            s.SCOPE_LIST_PARAMETER,
+            *s.DASHBOARD_FILTER_PARAMETERS,
+            *s.PAGING_PARAMETERS,
+        ],
         responses=DASHBOARD_LIST_ENVELOPE,
     )
     def get(self, request: Request) -> Response:
         scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
-        queryset = selectors.dashboard_list_by_scope(user=request.user, scopes=scopes)
-        rows, headers = paged(request, queryset, *DASHBOARD_LIST_FIELDS)
+        rows, headers = dashboard_page(request, scopes, None)
         return success(rows, "All dashboards listed successfully", headers=headers)
 
 
-class ProjectDashboardListView(V1View):
+class ProjectDashboardListView(DashboardListBase):
     """The dashboards you can see in one project, metadata only, oldest first."""
-
-    serializer_class = s.DashboardListItemSerializer
 
     @extend_schema(
         operation_id="v1_project_dashboards_list",
-        parameters=[s.SCOPE_LIST_PARAMETER, *s.PAGING_PARAMETERS],
+        parameters=[
+            s.SCOPE_LIST_PARAMETER,
+            *s.DASHBOARD_FILTER_PARAMETERS,
+            *s.PAGING_PARAMETERS,
+        ],
         responses=DASHBOARD_LIST_ENVELOPE,
     )
     def get(self, request: Request, project_id: str) -> Response:
@@ -142,10 +252,7 @@ class ProjectDashboardListView(V1View):
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
         )
-        queryset = selectors.dashboard_list_by_scope(
-            user=request.user, scopes=scopes, project=project
-        )
-        rows, headers = paged(request, queryset, *DASHBOARD_LIST_FIELDS)
+        rows, headers = dashboard_page(request, scopes, project)
         return success(
             rows, f"Dashboards of project '{project.pk}' listed successfully", headers=headers
         )
@@ -203,6 +310,7 @@ class DashboardSaveView(V1View):
         operation_id="v1_dashboard_save",
         responses={200: DASHBOARD_SAVED_ENVELOPE, 201: DASHBOARD_SAVED_ENVELOPE},
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)
@@ -249,7 +357,15 @@ class ProjectListView(V1View):
     )
     def get(self, request: Request) -> Response:
         queryset = selectors.project_list_with_role(user=request.user)
-        rows, headers = paged(request, queryset, *PROJECT_FIELDS, role=F("caller_role"))
+        rows, headers = paged(
+            request,
+            [queryset],
+            order=["name", "id"],
+            fields=PROJECT_FIELDS,
+            query="v1:projects",
+            total=queryset.count,
+            expressions={"role": F("caller_role")},
+        )
         return success(rows, "All projects listed successfully", headers=headers)
 
 
@@ -289,6 +405,7 @@ class ProjectSaveView(V1View):
         operation_id="v1_project_save",
         responses={200: PROJECT_SAVED_ENVELOPE, 201: PROJECT_SAVED_ENVELOPE},
     )
+    @idempotent()
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -317,13 +434,15 @@ class ProjectMembersView(V1View):
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
         )
+        members = selectors.project_members(project=project)
         rows, headers = paged(
             request,
-            selectors.project_members(project=project),
-            "user_id",
-            "role",
-            "created_at",
-            username=F("user__username"),
+            [members],
+            order=["user_id"],  # unique within the project
+            fields=("user_id", "role", "created_at"),
+            query=f"v1:members:{project.pk}",
+            total=members.count,
+            expressions={"username": F("user__username")},
         )
         return success(rows, "Project members listed successfully", headers=headers)
 
@@ -331,6 +450,7 @@ class ProjectMembersView(V1View):
         operation_id="v1_project_member_save",
         responses=s.envelope("Member", s.MemberSerializer()),
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project_pk = s.parse_path_uuid(project_id, "project_id")
         serializer = self.get_serializer(data=request.data)

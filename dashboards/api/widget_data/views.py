@@ -20,9 +20,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboards import metrics, selectors
+from dashboards.api.widget_schema import WidgetDataField, WidgetErrorSerializer
 from dashboards.exceptions import WidgetNotFound
 from dashboards.widgets import data as widget_data
 from dashboards.widgets.registry import METRIC_NAME_PATTERN
+from idempotency.decorators import idempotent
+from ops import metrics as ops_metrics
+
+# A widget whose data could not be computed (timeout, database error): worth asking again.
+RETRY_AFTER_SECONDS = 5
 
 _POINTS = serializers.ListField(
     child=inline_serializer(
@@ -56,9 +62,11 @@ class MetricIngestView(APIView):
             200: inline_serializer("MetricIngestResult", {"accepted": serializers.IntegerField()})
         },
     )
+    @idempotent()
     def post(self, request: Request, project_id: str) -> Response:
         project = selectors.project_get(user=request.user, project_id=project_id)
         accepted = metrics.metrics_ingest(project=project, user=request.user, body=request.data)
+        ops_metrics.INGESTED_POINTS.inc(accepted)
         return Response({"accepted": accepted})
 
 
@@ -82,10 +90,25 @@ class WidgetDataView(APIView):
                 {
                     "id": serializers.CharField(),
                     "type": serializers.CharField(),
-                    "data": serializers.JSONField(allow_null=True),
+                    "data": WidgetDataField(allow_null=True),
                 },
             ),
             304: OpenApiResponse(description="Not modified: the ETag sent is current."),
+            503: OpenApiResponse(
+                inline_serializer(
+                    "WidgetDataFailed",
+                    {
+                        "id": serializers.CharField(),
+                        "type": serializers.CharField(),
+                        "data": serializers.JSONField(allow_null=True),
+                        "error": WidgetErrorSerializer(),
+                    },
+                ),
+                description=(
+                    "The data could not be computed in time (WIDGET_TIMEOUT) or at all "
+                    "(WIDGET_DATA_ERROR); `data` is null. Retry after `Retry-After` seconds."
+                ),
+            ),
         },
     )
     def get(self, request: Request, dashboard_id: str, widget_id: str) -> Response:
@@ -94,6 +117,12 @@ class WidgetDataView(APIView):
         if widget is None:
             raise WidgetNotFound(f"Dashboard has no widget {widget_id!r}.")
         payload = widget_data.widget_payload(dashboard, widget, known_etags=_client_etags(request))
+        if payload.error is not None:
+            # The same widget object as in the dashboard, under a status that says "not now"
+            # (docs/widget-data.md); never cached, no validators.
+            body = {"id": payload.key, "type": payload.type, **payload.body_fields()}
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+            return Response(body, status=503, headers=headers)
         headers: dict[str, Any] = {
             "ETag": payload.etag,
             "Last-Modified": http_date(payload.last_modified.timestamp()),

@@ -1,6 +1,8 @@
 /* The live dashboard page: draws each widget from the data embedded in the page, then polls
  * each widget's data endpoint every refreshInterval seconds with If-None-Match, so a widget
- * whose data did not change costs a 304 and no redraw. Plain JavaScript, no build step. */
+ * whose data did not change costs a 304 and no redraw. How to draw a widget comes from its
+ * type's module (widget.kind: chart/number/table/markdown, widget.chart: the Chart.js type);
+ * this script knows kinds, not types. Plain JavaScript, no build step. */
 (function () {
   "use strict";
 
@@ -9,7 +11,6 @@
   const button = document.getElementById("refresh-button");
   const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
   const charts = new Map();
-  const CHART_TYPES = { revenue_chart: "bar", line_chart: "line", bar_chart: "bar", pie_chart: "doughnut" };
 
   function card(widget) {
     return document.querySelector(`[data-widget="${CSS.escape(widget.id)}"]`);
@@ -19,9 +20,10 @@
     return el.querySelector(`[data-role="${role}"]`);
   }
 
-  function label(item, type) {
-    if (type === "revenue_chart") return `${item.month} ${item.period.slice(0, 4)}`;
-    return item.dimension !== undefined ? item.dimension : item.period;
+  function label(item) {
+    if (item.dimension !== undefined) return item.dimension;
+    if (item.month !== undefined) return `${item.month} ${item.period.slice(0, 4)}`;
+    return item.period;
   }
 
   function showEmpty(el, empty) {
@@ -62,7 +64,7 @@
   }
 
   function drawChart(el, widget, series) {
-    const labels = series.map((item) => label(item, widget.type));
+    const labels = series.map(label);
     const values = series.map((item) => item.value);
     const existing = charts.get(widget.id);
     if (existing) {
@@ -71,7 +73,7 @@
       existing.update("none");
       return;
     }
-    const kind = CHART_TYPES[widget.type];
+    const kind = widget.chart || "bar";
     const round = kind === "doughnut";
     charts.set(
       widget.id,
@@ -89,16 +91,26 @@
     );
   }
 
-  function draw(widget, data) {
+  // A widget whose data could not be computed keeps what it showed and says why.
+  function showError(el, error) {
+    const note = part(el, "error");
+    if (!note) return;
+    note.hidden = !error;
+    note.textContent = error ? error.message : "";
+  }
+
+  function draw(widget, data, error) {
     const el = card(widget);
     if (!el || !widget.hasData) return;
-    if (widget.type === "kpi" || widget.type === "active_subscriptions") {
+    showError(el, error);
+    if (error) return;
+    if (widget.kind === "number") {
       drawNumber(el, data);
       return;
     }
     const series = (data && data.series) || [];
     showEmpty(el, series.length === 0);
-    if (widget.type === "table") drawTable(el, series);
+    if (widget.kind === "table") drawTable(el, series);
     else drawChart(el, widget, series);
   }
 
@@ -110,10 +122,17 @@
     const response = await fetch(widget.url, { headers, credentials: "same-origin", cache: "no-store" });
     if (response.status === 304) return false;
     if (response.status === 401 || response.status === 403) throw new Error("session");
+    if (response.status === 503) {
+      const failed = await response.json().catch(() => null);
+      if (failed && failed.error) {
+        draw(widget, null, failed.error);
+        throw new Error("widget");
+      }
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const body = await response.json();
     widget.etag = response.headers.get("ETag");
-    draw(widget, body.data);
+    draw(widget, body.data, null);
     return true;
   }
 
@@ -161,6 +180,6 @@
   });
   button.addEventListener("click", refreshAll);
 
-  for (const widget of page.widgets) draw(widget, widget.data);
+  for (const widget of page.widgets) draw(widget, widget.data, widget.error);
   schedule();
 })();

@@ -15,9 +15,21 @@ def test_catalogue_lists_every_registered_type_with_its_schema(client_for, alice
     by_name = {t["name"]: t for t in body["value"]}
     assert by_name["revenue_chart"]["sizes"] == ["medium", "large", "full"]
     assert by_name["text"]["hasData"] is False
+    assert by_name["pie_chart"]["render"] == {"kind": "chart", "chart": "doughnut"}
+    assert by_name["kpi"]["render"] == {"kind": "number"}
+    assert by_name["text"]["dataSchema"] == {"type": "null"}
     for widget_type in body["value"]:
-        assert set(widget_type) == {"name", "description", "sizes", "hasData", "configSchema"}
+        assert set(widget_type) == {
+            "name",
+            "description",
+            "sizes",
+            "hasData",
+            "configSchema",
+            "dataSchema",
+            "render",
+        }
         Draft202012Validator.check_schema(widget_type["configSchema"])
+        Draft202012Validator.check_schema(widget_type["dataSchema"])
 
 
 def test_catalogue_needs_authentication(api_client):

@@ -2,7 +2,7 @@
 fixed number of queries, whatever the number of rows or widgets."""
 
 import itertools
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.db import connection
@@ -54,24 +54,101 @@ def test_default_page_has_total_and_no_links(client_for, alice, project):
     assert not response.has_header("Link")
 
 
-def test_limit_and_offset_walk_the_list_in_order(client_for, alice, project):
+def _follow(client, link: tuple[str, dict[str, list[str]]]):
+    path, query = link
+    return client.get(path, {key: values[0] for key, values in query.items()})
+
+
+def test_links_walk_the_list_in_order_by_cursor(client_for, alice, project):
     made = _dashboards(alice, project, 5, widgets=0)
+    ids = [str(d.pk) for d in made]
     client = client_for(alice)
     first = client.get(f"{V1}/dashboards/list?scope=user&limit=2")
-    assert [d["id"] for d in ok(first)] == [str(d.pk) for d in made[:2]]
+    assert [d["id"] for d in ok(first)] == ids[:2]
     assert first["X-Total-Count"] == "5"
-    assert _links(first) == {
-        "next": (f"{V1}/dashboards/list", {"scope": ["user"], "limit": ["2"], "offset": ["2"]})
-    }
+    links = _links(first)
+    assert set(links) == {"next"}
+    path, query = links["next"]
+    assert path == f"{V1}/dashboards/list"
+    assert set(query) == {"scope", "limit", "cursor"}
+    assert (query["scope"], query["limit"]) == (["user"], ["2"])
+    middle = _follow(client, links["next"])
+    assert [d["id"] for d in ok(middle)] == ids[2:4]
+    assert middle["X-Total-Count"] == "5"
+    assert set(_links(middle)) == {"next", "prev"}
+    last = _follow(client, _links(middle)["next"])
+    assert [d["id"] for d in ok(last)] == ids[4:]
+    assert set(_links(last)) == {"prev"}
+    # Backwards by the prev cursors: the same pages.
+    back = _follow(client, _links(last)["prev"])
+    assert [d["id"] for d in ok(back)] == ids[2:4]
+    front = _follow(client, _links(back)["prev"])
+    assert [d["id"] for d in ok(front)] == ids[:2]
+    assert set(_links(front)) == {"next"}
+
+
+def test_offset_pages_link_on_by_cursor_and_back_by_offset(client_for, alice, project):
+    made = _dashboards(alice, project, 5, widgets=0)
+    client = client_for(alice)
     middle = client.get(f"{V1}/dashboards/list?scope=user&limit=2&offset=2")
     assert [d["id"] for d in ok(middle)] == [str(d.pk) for d in made[2:4]]
-    assert _links(middle) == {
-        "next": (f"{V1}/dashboards/list", {"scope": ["user"], "limit": ["2"], "offset": ["4"]}),
-        "prev": (f"{V1}/dashboards/list", {"scope": ["user"], "limit": ["2"]}),
-    }
-    last = client.get(f"{V1}/dashboards/list?scope=user&limit=2&offset=4")
-    assert [d["id"] for d in ok(last)] == [str(made[4].pk)]
-    assert set(_links(last)) == {"prev"}
+    links = _links(middle)
+    assert links["prev"] == (f"{V1}/dashboards/list", {"scope": ["user"], "limit": ["2"]})
+    assert [d["id"] for d in ok(_follow(client, links["next"]))] == [str(made[4].pk)]
+
+
+def test_offset_is_bounded(client_for, alice):
+    client = client_for(alice)
+    ok(client.get(f"{V1}/dashboards/list?offset=10000"))
+    message = error(client.get(f"{V1}/dashboards/list?offset=10001"), 400, "INVALID_QUERY")
+    assert "Link" in message
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),
+        lambda token: "x" + token[1:],
+        lambda token: token + "extra",
+        lambda token: "not-a-token",
+    ],
+)
+def test_a_tampered_cursor_is_400_invalid_query(client_for, alice, project, change):
+    _dashboards(alice, project, 3, widgets=0)
+    client = client_for(alice)
+    _, query = _links(client.get(f"{V1}/dashboards/list?limit=1"))["next"]
+    response = client.get(
+        f"{V1}/dashboards/list", {"limit": 1, "cursor": change(query["cursor"][0])}
+    )
+    assert "cursor" in error(response, 400, "INVALID_QUERY")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "scope=user,project",  # another list
+        "name=x",  # other filters
+        "offset=1",  # both ways at once
+    ],
+)
+def test_a_cursor_only_continues_its_own_list(client_for, alice, project, other):
+    _dashboards(alice, project, 3, widgets=0)
+    client = client_for(alice)
+    _, query = _links(client.get(f"{V1}/dashboards/list?limit=1"))["next"]
+    cursor = urlencode({"cursor": query["cursor"][0]})
+    response = client.get(f"{V1}/dashboards/list?limit=1&{other}&{cursor}")
+    assert "cursor" in error(response, 400, "INVALID_QUERY")
+
+
+def test_a_project_list_cursor_is_not_a_dashboard_list_cursor(client_for, alice, project):
+    for index in range(3):
+        ProjectFactory(owner=alice, name=f"Z {index}")
+    client = client_for(alice)
+    _, query = _links(client.get(f"{V1}/projects/list?limit=1"))["next"]
+    nxt = client.get(f"{V1}/projects/list", {"limit": 1, "cursor": query["cursor"][0]})
+    assert len(ok(nxt)) == 1
+    response = client.get(f"{V1}/dashboards/list", {"limit": 1, "cursor": query["cursor"][0]})
+    error(response, 400, "INVALID_QUERY")
 
 
 def test_offset_past_the_end_is_an_empty_page(client_for, alice, project):

@@ -50,4 +50,15 @@ def test_list_response_is_the_envelope_around_a_list(schema):
     parameters = {
         p["name"] for p in schema["paths"]["/api/v1/dashboards/list"]["get"]["parameters"]
     }
-    assert parameters == {"scope", "limit", "offset"}
+    assert parameters == {
+        "scope",
+        "limit",
+        "offset",
+        "cursor",
+        "name",
+        "type",
+        "created_at_after",
+        "created_at_before",
+        "updated_at_after",
+        "updated_at_before",
+    }

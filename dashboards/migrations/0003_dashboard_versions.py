@@ -68,7 +68,7 @@ def _record(dashboards, Widget, DashboardVersion):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0001_initial'),
+        ('dashboards', '0002_metric_rollups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,59 @@
+"""gunicorn settings for production (docs/operations.md); every value can be overridden
+from the environment. Used by `make serve-prod` and the fault scripts:
+
+    gunicorn -c gunicorn.conf.py            # binds GUNICORN_BIND (default 127.0.0.1:8000)
+
+Sync workers behind nginx: nginx buffers whole requests and responses, so a slow client
+never holds a worker, and a sync worker is the cheapest per request. The worker timeout is
+above the database's timeouts (connect 3 s, statement 10 s, request deadline 12 s), so a
+slow or frozen database ends in a 503, not in a killed worker.
+"""
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+wsgi_app = "dashboards_site.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+# The usual (2 x cores) + 1: workers wait on the database and Redis part of the time.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM, workers finish the requests they have for up to this long, then exit.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# nginx keeps upstream connections alive; a little longer than its idle keepalive.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+# Recycle workers now and then (a slow leak stays bounded); the jitter keeps them from all
+# restarting at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# X-Forwarded-Proto is believed only from the proxy in front (nginx on this host).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+control_socket_disable = True
+
+# One JSON object per line on stdout/stderr (ops/gunicorn_logging.py).
+logger_class = "ops.gunicorn_logging.JsonLogger"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Prometheus metrics shared by the workers (ops/metrics.py): each worker writes its values
+# to files in this directory, /metrics sums them.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(tempfile.gettempdir(), f"dashboards-prom-{os.getpid()}"),
+)
+
+
+def on_starting(server):
+    # Values of a previous run's workers must not be added to this run's.
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,275 @@
+"""Rollups stay exact: every answer equals the raw aggregation of the points (property-based).
+
+Runs on the suite's database (SQLite in `make test`, PostgreSQL in `make test-pg`), so the
+property holds on both. Each example writes points through the ingestion service (twice,
+the second time replacing some values), then compares every shape and aggregation of the
+query layer with a plain Python aggregation of the points that were stored, over random
+ranges whose edges fall on day boundaries of random time zones, on hours, or anywhere.
+"""
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboards import metrics, rollups
+from dashboards.models import MetricPoint, MetricRollup, MetricSeries
+from dashboards.widgets import query
+from dashboards.widgets.common import number
+from dashboards.widgets.deadline import Deadline
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+BASE = datetime(2026, 3, 1, tzinfo=UTC)
+REGIONS = ["north", "south", "east"]
+PLANS = ["free", "pro"]
+AGGREGATIONS = ["sum", "avg", "min", "max", "count", "last"]
+
+
+@st.composite
+def point_sets(draw: Any) -> list[dict[str, Any]]:
+    count = draw(st.integers(min_value=0, max_value=40))
+    points = []
+    for _ in range(count):
+        # A few distinct moments, so that several points share a timestamp ("last" sums them).
+        seconds = draw(st.sampled_from([0, 1800, 3599, 3600, 86399, 86400]))
+        seconds += 3600 * draw(st.integers(min_value=0, max_value=24 * 4))
+        dimensions = {}
+        if draw(st.booleans()):
+            dimensions["region"] = draw(st.sampled_from(REGIONS))
+        if draw(st.booleans()):
+            dimensions["plan"] = draw(st.sampled_from(PLANS))
+        points.append(
+            {
+                "metric": "m",
+                "timestamp": (BASE + timedelta(seconds=seconds)).isoformat(),
+                "value": draw(st.integers(min_value=-1000, max_value=1000)),
+                "dimensions": dimensions,
+            }
+        )
+    return points
+
+
+@st.composite
+def ranges(draw: Any) -> tuple[datetime, datetime]:
+    def moment() -> datetime:
+        kind = draw(st.sampled_from(["zone-midnight", "hour", "anywhere"]))
+        day = BASE + timedelta(days=draw(st.integers(min_value=-1, max_value=5)))
+        if kind == "zone-midnight":
+            # Midnight somewhere (UTC-12 .. UTC+14, quarter hours): a user's "day" in UTC.
+            offset = timedelta(minutes=15 * draw(st.integers(min_value=-48, max_value=56)))
+            local = datetime(day.year, day.month, day.day, tzinfo=timezone(offset))
+            return local.astimezone(UTC)
+        if kind == "hour":
+            return day + timedelta(hours=draw(st.integers(min_value=0, max_value=23)))
+        return day + timedelta(seconds=draw(st.integers(min_value=0, max_value=86399)))
+
+    start, end = moment(), moment()
+    if start == end:
+        end = start + timedelta(minutes=1)
+    return (start, end) if start < end else (end, start)
+
+
+def _stored(batches: list[list[dict[str, Any]]]) -> list[tuple[datetime, float, dict]]:
+    """The points as the database holds them after the batches: the last write wins."""
+    stored: dict[tuple, tuple[datetime, float, dict]] = {}
+    for batch in batches:
+        for point in batch:
+            moment = datetime.fromisoformat(point["timestamp"])
+            key = (moment, tuple(sorted(point["dimensions"].items())))
+            stored[key] = (moment, float(point["value"]), point["dimensions"])
+    return list(stored.values())
+
+
+def _aggregate(rows: list[tuple[datetime, float]], aggregation: str) -> float:
+    values = [value for _, value in rows]
+    if aggregation == "sum":
+        return sum(values)
+    if aggregation == "count":
+        return len(values)
+    if aggregation == "avg":
+        return sum(values) / len(values)
+    if aggregation == "min":
+        return min(values)
+    if aggregation == "max":
+        return max(values)
+    latest = max(moment for moment, _ in rows)
+    return sum(value for moment, value in rows if moment == latest)
+
+
+def _trunc(moment: datetime, interval: str) -> datetime:
+    day = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _close(left: Any, right: Any) -> bool:
+    left, right = number(left), number(right)
+    if left is None or right is None:
+        return left is right
+    return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _check(stored, start, end, filters) -> None:
+    inside = [
+        (moment, value, dims)
+        for moment, value, dims in stored
+        if start <= moment < end and all(dims.get(k) == v for k, v in filters.items())
+    ]
+    selection = query.Selection(PROJECT["id"], "m", start, end, filters)
+    deadline = Deadline(60)
+    for aggregation in AGGREGATIONS:
+        value, as_of = query.total(selection, aggregation, deadline)
+        if not inside:
+            assert (value, as_of) == (None, None)
+        else:
+            expected = _aggregate([(m, v) for m, v, _ in inside], aggregation)
+            assert _close(value, expected), (aggregation, value, expected)
+            assert as_of == max(m for m, _, _ in inside)
+
+        for interval in ("day", "week", "month"):
+            groups: dict[datetime, list] = {}
+            for moment, value, _ in inside:
+                groups.setdefault(_trunc(moment, interval), []).append((moment, value))
+            got = query.by_time(selection, interval, aggregation, deadline)
+            assert [bucket for bucket, _ in got] == sorted(groups)
+            for bucket, value in got:
+                assert _close(value, _aggregate(groups[bucket], aggregation)), (interval, bucket)
+
+        for dimension in ("region", "plan"):
+            groups = {}
+            for moment, value, dims in inside:
+                if dimension in dims:
+                    groups.setdefault(dims[dimension], []).append((moment, value))
+            got = query.by_dimension(selection, dimension, aggregation, 2, deadline)
+            expected = sorted(
+                ((key, _aggregate(rows, aggregation)) for key, rows in groups.items()),
+                key=lambda item: (-item[1], item[0]),
+            )[:2]
+            assert [key for key, _ in got] == [key for key, _ in expected], (dimension, got)
+            for (_, value), (_, wanted) in zip(got, expected, strict=True):
+                assert _close(value, wanted)
+
+
+PROJECT: dict[str, Any] = {}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=point_sets(),
+    second=point_sets(),
+    windows=st.lists(ranges(), min_size=1, max_size=3),
+    region=st.sampled_from([None, *REGIONS]),
+)
+def test_rollup_answers_equal_the_raw_aggregation(project, first, second, windows, region):
+    PROJECT["id"] = project.pk
+    # Each example in its own savepoint, rolled back: examples never see each other's points.
+    with transaction.atomic():
+        for batch in (first, second):
+            if batch:
+                metrics.metrics_ingest(project=project, user=project.owner, body={"points": batch})
+        stored = _stored([first, second])
+        assert MetricPoint.objects.filter(project=project).count() == len(stored)
+        filters = {"region": region} if region else {}
+        for start, end in windows:
+            _check(stored, start, end, filters)
+        transaction.set_rollback(True)
+
+
+def _rollup_rows(project) -> list[tuple]:
+    return list(
+        MetricRollup.objects.filter(project=project)
+        .order_by("metric", "grain", "bucket", "dimensions_key")
+        .values_list(
+            "metric",
+            "grain",
+            "bucket",
+            "dimensions_key",
+            "total",
+            "count",
+            "minimum",
+            "maximum",
+            "last_time",
+            "last_value",
+        )
+    )
+
+
+def test_a_replaced_value_corrects_min_max_and_last(project, ingest):
+    from tests.widget_data.conftest import point
+
+    ingest(
+        point("m", "2026-03-01T10:00:00Z", 5),
+        point("m", "2026-03-01T10:30:00Z", 100),  # the max, and the hour's last
+        point("m", "2026-03-01T10:10:00Z", -7),  # the min
+    )
+    ingest(point("m", "2026-03-01T10:30:00Z", 1), point("m", "2026-03-01T10:10:00Z", 3))
+
+    hour = MetricRollup.objects.get(project=project, grain="h")
+    day = MetricRollup.objects.get(project=project, grain="d", projection="")
+    everything = MetricRollup.objects.get(project=project, grain="d", projection="*")
+    for row in (hour, day, everything):
+        assert (row.total, row.count, row.minimum, row.maximum) == (9, 3, 1, 5)
+        assert (row.last_value, row.last_time) == (1, datetime(2026, 3, 1, 10, 30, tzinfo=UTC))
+
+
+def test_ingestion_leaves_the_rollups_a_rebuild_would_make(project, ingest):
+    from tests.widget_data.conftest import point
+
+    ingest(
+        *[
+            point("m", f"2026-03-0{1 + i % 3}T{i % 24:02d}:15:00Z", i, r=str(i % 2))
+            for i in range(60)
+        ]
+    )
+    ingest(
+        *[
+            point("m", f"2026-03-0{1 + i % 3}T{i % 24:02d}:15:00Z", -i, r=str(i % 2))
+            for i in range(0, 60, 7)
+        ]
+    )
+    kept = _rollup_rows(project)
+
+    rollups.rebuild(project.pk)
+
+    assert _rollup_rows(project) == kept
+
+
+def test_retention_drops_whole_days_and_keeps_rollups_consistent(project, ingest, settings):
+    from django.utils import timezone as tz
+
+    from tests.widget_data.conftest import point
+
+    today = tz.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    stamps = [today - timedelta(days=d, hours=-1) for d in (0, 1, 2, 3, 10)]
+    ingest(*[point("m", s.isoformat(), 1) for s in stamps])
+    version = MetricSeries.objects.get(project=project, metric="m").version
+
+    call_command("metrics_retention", days=2, stdout=__import__("io").StringIO())
+
+    kept = sorted(MetricPoint.objects.values_list("timestamp", flat=True))
+    assert kept == sorted(stamps[:3])  # today, yesterday, the day before: whole UTC days
+    assert MetricSeries.objects.get(project=project, metric="m").version == version + 1
+    before = _rollup_rows(project)
+    rollups.rebuild(project.pk)
+    assert _rollup_rows(project) == before
+
+
+def test_retention_needs_a_number_of_days(settings):
+    from django.core.management.base import CommandError
+
+    settings.METRICS_RETENTION_DAYS = None
+    with pytest.raises(CommandError):
+        call_command("metrics_retention")

@@ -1,0 +1,128 @@
+"""Data versions confirmed by the database: no stale answer after any cache restore, data
+without a cache, a TTL on every key, and a fixed number of queries per dashboard read."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from dashboards import services
+from dashboards.widgets.data import DATA_KEY, dashboard_widget_payloads
+from tests.widget_data.conftest import point
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/dashboards"
+
+
+def _today(hours: int = 1) -> str:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _orders(dashboard):
+    payloads = dashboard_widget_payloads(dashboard, list(dashboard.widgets.all()))
+    return next(p for p in payloads if p.key == "orders")
+
+
+def test_old_cache_contents_and_a_new_watermark_give_the_fresh_answer(dashboard, ingest):
+    ingest(point("orders", _today(), 3))
+    old = _orders(dashboard)
+    assert old.data["value"] == 3
+    old_key = DATA_KEY.format(digest=old.etag.strip('"'))
+    snapshot = {old_key: cache.get(old_key)}
+
+    ingest(point("orders", _today(), 10))  # a new version in the database
+    # The cache is restored from a snapshot taken before that ingestion.
+    cache.clear()
+    cache.set_many(snapshot, timeout=60)
+
+    fresh = _orders(dashboard)
+    assert fresh.data["value"] == 10
+    assert fresh.etag != old.etag
+    assert cache.get(old_key) == snapshot[old_key]  # the old entry is there, and ignored
+
+
+def test_data_after_a_cache_flush_equals_data_before(client_for, alice, dashboard, ingest):
+    ingest(point("orders", _today(), 3), point("deals", _today(), 2, region="north"))
+    client = client_for(alice)
+    before = client.get(f"{API}/{dashboard.pk}").json()["widgets"]
+
+    cache.clear()
+
+    assert client.get(f"{API}/{dashboard.pk}").json()["widgets"] == before
+
+
+def test_widget_data_works_without_a_cache(client_for, alice, dashboard, ingest, settings):
+    ingest(point("orders", _today(), 3))
+    expected = _orders(dashboard).data
+    # A cache that keeps nothing: what a failing, fail-soft cache looks like to the reader.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    client = client_for(alice)
+    response = client.get(f"{API}/{dashboard.pk}/widgets/orders/data")
+    assert response.status_code == 200
+    assert response.json()["data"] == expected
+    assert (
+        client.get(
+            f"{API}/{dashboard.pk}/widgets/orders/data", HTTP_IF_NONE_MATCH=response["ETag"]
+        ).status_code
+        == 304
+    )
+    ingest(point("orders", _today(), 5))
+    assert client.get(f"{API}/{dashboard.pk}/widgets/orders/data").json()["data"]["value"] == 5
+
+
+def test_every_cache_key_written_has_a_ttl(dashboard, ingest, monkeypatch):
+    timeouts = []
+    for name in ("set", "add", "set_many"):
+        real = getattr(cache, name)
+
+        def recording(*args, _real=real, timeout=None, **kwargs):
+            timeouts.append(timeout)
+            return _real(*args, timeout=timeout, **kwargs)
+
+        monkeypatch.setattr(cache, name, recording)
+    ingest(point("orders", _today(), 3))
+    _orders(dashboard)
+
+    assert timeouts
+    assert all(t is not None and 0 < t <= 24 * 3600 for t in timeouts), timeouts
+
+
+def _dashboard_of(project, n: int):
+    widgets = [
+        {
+            "id": f"w{i}",
+            "type": ["kpi", "line_chart", "bar_chart"][i % 3],
+            "title": "t",
+            "size": "medium",
+            "config": {"metric": f"m{i % 5}", "groupBy": "dimension", "dimension": "region"}
+            if i % 3 == 2
+            else {"metric": f"m{i % 5}"},
+        }
+        for i in range(n)
+    ]
+    return services.dashboard_create(
+        user=project.owner, project=project, name=f"N{n}", widgets=widgets
+    )
+
+
+@pytest.mark.parametrize("n", [1, 20, 100])
+def test_dashboard_reads_cost_a_fixed_number_of_queries(
+    client_for, project, ingest, n, django_assert_num_queries
+):
+    ingest(*[point(f"m{i}", _today(), i, region="north") for i in range(5)])
+    dashboard = _dashboard_of(project, n)
+    client = client_for(project.owner)
+    per_widget = 4 if connection.vendor == "postgresql" else 1
+    reset = 1 if connection.vendor == "postgresql" else 0
+    # dashboard, widgets, series versions; then one statement per widget (PostgreSQL: in a
+    # savepoint with its SET LOCAL timeout)
+    with django_assert_num_queries(3 + per_widget * n + reset):
+        cold = client.get(f"{API}/{dashboard.pk}")
+    with django_assert_num_queries(3):
+        warm = client.get(f"{API}/{dashboard.pk}")
+    assert cold.status_code == warm.status_code == 200
+    assert cold.json()["widgets"] == warm.json()["widgets"]
