@@ -17,6 +17,11 @@ WIDGET_KEY_MAX_LENGTH = 64
 
 MAX_WIDGETS = 100
 MAX_DEFINITION_BYTES = 256 * 1024
+MAX_METADATA_BYTES = 64 * 1024  # a project's free-form metadata
+# Levels of arrays and objects: a request body, and a document of its own (a definition,
+# a widget config, project metadata). dashboards/jsonlimits.py applies them.
+MAX_BODY_DEPTH = 100
+MAX_DOCUMENT_DEPTH = 32
 
 # 0 is manual refresh; otherwise seconds between refreshes.
 MIN_REFRESH_INTERVAL = 5

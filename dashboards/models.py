@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from dashboards.exceptions import DomainError
+from dashboards.jsonlimits import document_problem
 from dashboards.limits import (
     DEFAULT_DASHBOARD_TYPE,
     DEFAULT_SIZE,
     DESCRIPTION_MAX_LENGTH,
     MAX_DEFINITION_BYTES,
+    MAX_METADATA_BYTES,
     MAX_REFRESH_INTERVAL,
     MAX_WIDGETS,
     MIN_REFRESH_INTERVAL,
@@ -59,6 +61,11 @@ def validate_refresh_interval(value: int) -> None:
 def validate_json_object(value: Any) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Must be a JSON object.")
+    # Depth first, iteratively: before anything walks it recursively (size, NUL checks,
+    # the database adapter).
+    problem = document_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 # Keys of a dashboard document that are columns, not free-form definition.
@@ -120,6 +127,15 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if isinstance(self.metadata, dict):
+            size = len(json.dumps(self.metadata, separators=(",", ":")).encode())
+            if size > MAX_METADATA_BYTES:
+                limit = MAX_METADATA_BYTES
+                raise ValidationError(
+                    {"metadata": f"The metadata is {size} bytes; the limit is {limit}."}
+                )
 
 
 class ProjectMembership(models.Model):

@@ -7,10 +7,12 @@ DEBUG         "1"/"true" to turn on (default off)
 ALLOWED_HOSTS comma-separated (default: localhost names)
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,10 +34,14 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
+# True when the repository's key stands in for SECRET_KEY: development (DEBUG on), tests,
+# and management commands with DJANGO_ALLOW_INSECURE_KEY=1. With DEBUG off the WSGI/ASGI
+# application refuses to start with it (dashboards_site/serving.py): anyone can read this
+# key here and sign a token for a made-up superuser.
+INSECURE_KEY = not SECRET_KEY
+if INSECURE_KEY:
     if not DEBUG and not env_bool("DJANGO_ALLOW_INSECURE_KEY"):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Only for local development and tests: never used with DEBUG off in production.
     SECRET_KEY = "dev-insecure-key-only-for-local-use-0123456789-abcdefghijklmnop"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
@@ -49,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -63,12 +70,14 @@ MIDDLEWARE = [
     # First: the request id and metrics see every response, whoever answered it.
     "ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dashboards_site.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboards.api.middleware.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "users.middleware.LoginLockedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: its process_exception sees the views' database errors before Django's 500.
@@ -169,6 +178,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: counts the attempt and refuses it over a limit, before any password check.
+    "users.login_limits.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins per (account, address) and per address, in a sliding window (seconds).
+LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboards/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -181,15 +199,16 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed and compressed after `collectstatic`, plain names before it (README).
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env_bool("DJANGO_PLAIN_STATIC")
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "dashboards_site.storage.StaticStorage"
         )
     },
 }
@@ -213,16 +232,49 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # How many versions each dashboard keeps, newest first; 0 keeps all (docs/history.md).
 DASHBOARD_VERSIONS_KEEP = int(os.environ.get("DASHBOARD_VERSIONS_KEEP", DEFAULT_VERSIONS_KEEP))
 
+# --- Client addresses behind proxies (dashboards_site/client_address.py) ---------------
+# Default: no forwarding header is trusted; the address is the socket's. Behind nginx, set
+# NUM_PROXIES=1 (or TRUSTED_PROXIES to the proxies' addresses/networks). docs/security.md.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+if NUM_PROXIES < 0 or (NUM_PROXIES and TRUSTED_PROXIES):
+    raise ImproperlyConfigured("Set NUM_PROXIES (a count >= 0) or TRUSTED_PROXIES, not both.")
+try:
+    [ipaddress.ip_network(item, strict=False) for item in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+BEHIND_PROXY = bool(NUM_PROXIES or TRUSTED_PROXIES)
+
 # --- Security (production settings pass `check --deploy`) -----------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if BEHIND_PROXY:
+    # Only a proxy of ours may say the request came over TLS (it must overwrite the header).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "3600"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every HTML page: scripts and styles from this host only (or with the request's nonce), no
+# inline script anywhere; per-view additions in dashboards/api/docs.py (ReDoc). Non-HTML
+# responses get "default-src 'none'" (dashboards_site/csp.py). docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "worker-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 SILENCED_SYSTEM_CHECKS = [
     # TLS is terminated by the reverse proxy in front of gunicorn; it does the redirect.
     "security.W008",
@@ -245,16 +297,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dashboards.api.negotiation.FastContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # orjson, with the body limits of dashboards/jsonlimits.py
+        "dashboards.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "dashboards.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "dashboards.api.throttling.AnonAddressRateThrottle",
         "dashboards.api.throttling.UserWriteRateThrottle",
     ],
+    # DRF's own reading of X-Forwarded-For, for any throttle that still uses it: the same
+    # count as ours (0: the socket's address only; None would trust any client's header).
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),
@@ -297,7 +353,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Bodies are documented as JSON, the API's format; the form parsers are there for the
     # browsable API's HTML forms only (a form cannot carry nested objects).
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["dashboards.api.parsers.JSONParser"],
     # Public, like the API's own documentation pages: no login, no credentials read
     # (an expired token must not break the docs). docs/openapi.md.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

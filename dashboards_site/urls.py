@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from dashboards import health
-from dashboards.api.docs import OfflineRedocView
+from dashboards.api.docs import OfflineRedocView, SwaggerView, redoc_bundle
 from ops.views import metrics_view
 
 urlpatterns = [
@@ -12,10 +13,24 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Login, logout and password change only: no password reset, since the service sends
+    # no email (docs/security.md).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     # v1 before the analytics family: its prefix is the longer one.
     path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
     path("api/", include("users.api.urls")),
@@ -24,5 +39,6 @@ urlpatterns = [
     path("", include("dashboards.web.urls")),
 ]
 
+handler400 = "dashboards.api.handlers.bad_request"
 handler404 = "dashboards.api.handlers.not_found"
 handler500 = "dashboards.api.handlers.server_error"

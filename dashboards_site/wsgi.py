@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn dashboards_site.wsgi)."""
+"""WSGI entry point (gunicorn dashboards_site.wsgi; runserver loads it too)."""
 
 import os
 
@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboards_site.settings")
 application = get_wsgi_application()
+
+from dashboards_site.serving import refuse_unsafe_settings  # noqa: E402 - needs settings
+
+refuse_unsafe_settings()

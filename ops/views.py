@@ -21,20 +21,8 @@ from prometheus_client import (
     multiprocess,
 )
 
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or with NUM_PROXIES=n the n-th X-Forwarded-For
-    entry from the right (the one our own proxy appended; entries to its left are the
-    client's to forge)."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "NUM_PROXIES", 0)
-    if proxies <= 0:
-        return remote
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    if len(forwarded) < proxies:
-        return remote
-    return forwarded[-proxies]
+# The one reading of the client's address (NUM_PROXIES or TRUSTED_PROXIES), as every limit.
+from dashboards_site.client_address import client_address
 
 
 def _address_allowed(address: str) -> bool:

@@ -4,7 +4,8 @@ Reads (GET/HEAD/OPTIONS) build `request.user` from the access token's claims (id
 is_staff, is_superuser), which are written at login and re-read from the database at every
 refresh. Writes look the user up, so a deleted or deactivated account can change nothing,
 and a change of staff status reaches reads within one access-token lifetime
-(docs/authentication.md).
+(docs/authentication.md). Every token is checked against the user's revocation facts
+(users/revocation.py): one cache round trip, the database when the cache cannot answer.
 """
 
 from typing import Any
@@ -19,6 +20,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from users import revocation
 from users.tokens import USER_CLAIMS
 
 # Validated access tokens by their text, per process: a client sends the same token with
@@ -32,6 +34,12 @@ class ClaimsJWTAuthentication(JWTAuthentication):
     reads_only = False
 
     def get_validated_token(self, raw_token: bytes) -> Token:
+        token = self._validated(raw_token)
+        # On every use, remembered or not: the token may have been revoked since.
+        revocation.check(token)
+        return token
+
+    def _validated(self, raw_token: bytes) -> Token:
         token = _VALIDATED.get(raw_token)
         if token is not None:
             try:

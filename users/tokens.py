@@ -1,7 +1,10 @@
-"""JWTs that carry who the user is, so reads need no user query (see authentication.py)."""
+"""JWTs that carry who the user is, so reads need no user query (see authentication.py),
+and when they logged in, so that a revocation reaches every token of that login
+(users/revocation.py)."""
 
 from typing import Any
 
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 USER_CLAIMS = ("username", "is_staff", "is_superuser")
@@ -20,4 +23,7 @@ class ClaimsRefreshToken(RefreshToken):
     def for_user(cls, user: Any) -> "ClaimsRefreshToken":
         token = super().for_user(user)
         add_user_claims(token, user)
+        # The moment of login (OpenID Connect's claim), with sub-second precision: kept by
+        # rotation and copied into every access token, unlike `iat`.
+        token["auth_time"] = timezone.now().timestamp()
         return token

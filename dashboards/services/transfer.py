@@ -163,6 +163,9 @@ def _parse(document: Any, where: str) -> tuple[uuid.UUID | None, DashboardSpec]:
             raise invalid_field(f"{where}.uid", "Must be a UUID string.")
     spec = DashboardSpec.from_document(document, prefix=f"{where}.", required=["name"])
     spec = spec.with_defaults()
+    # The plan looks names up before any model validation runs: PostgreSQL refuses NUL.
+    if isinstance(spec.name, str) and "\x00" in spec.name:
+        raise invalid_field(f"{where}.name", "Null characters are not allowed.")
     if spec.scope not in Scope.values:
         raise invalid_field(f"{where}.scope", f"Must be one of: {', '.join(Scope.values)}.")
     return uid, spec

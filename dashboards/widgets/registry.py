@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from dashboards.exceptions import InvalidWidgetType, ValidationFailed
+from dashboards.jsonlimits import document_problem
 from dashboards.widgets.schemas import (  # noqa: F401 (names other modules import from here)
     AGGREGATIONS,
     INTERVALS,
@@ -165,6 +166,9 @@ def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> Non
         ]
     if not isinstance(config, dict):
         errors[f"{prefix}config"] = ["Must be a JSON object."]
+    elif problem := document_problem(config):
+        # Checked iteratively before the schema validator walks it recursively.
+        errors[f"{prefix}config"] = [problem]
     else:
         for error in sorted(widget_type.validator.iter_errors(config), key=str):
             where = ".".join(str(p) for p in error.absolute_path)

@@ -47,7 +47,9 @@ def test_swagger_ui_works_offline_and_executes_a_call_with_a_jwt(live_server, pa
     urls = _record_hosts(page)
 
     page.goto(f"{live_server.url}/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Dashboards API")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+        "Dashboards API", timeout=30000
+    )
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
     for tag in ("analytics: dashboards", "v1: dashboards", "v1: projects", "auth", "widget data"):
         expect(page.locator(f'.opblock-tag[data-tag="{tag}"]')).to_be_visible()
@@ -84,15 +86,14 @@ def test_redoc_loads_offline(live_server, page, screenshot_dir):
     page.goto(f"{live_server.url}/api/redoc/")
     # ReDoc parses the whole schema (about 300 KB, 47 operations) before drawing anything:
     # a few seconds on a busy 2-core machine.
-    expect(page.locator("h1").first).to_contain_text("Dashboards API", timeout=20_000)
+    expect(page.locator("h1").first).to_contain_text("Dashboards API", timeout=30_000)
     expect(page.get_by_text("v1: dashboards").first).to_be_visible()
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "redoc.png"), full_page=False)
-    # ReDoc's bundle always asks cdn.redoc.ly for a logo: the page's CSP stops it in the
-    # browser (not a network error that would pass only because this machine is offline).
-    foreign = _foreign(urls, live_server.url)
-    assert foreign == ["https://cdn.redoc.ly/redoc/logo-mini.svg"] or foreign == []
-    assert {url: failed.get(url) for url in foreign} == {url: "csp" for url in foreign}
+    # ReDoc's bundle hard-codes a logo on cdn.redoc.ly; it is served with that URL made
+    # local (dashboards/api/docs.py), so nothing leaves this host and nothing fails.
+    assert _foreign(urls, live_server.url) == []
+    assert failed == {}
 
 
 def test_user_logs_into_the_browsable_api_and_creates_a_dashboard(

@@ -13,14 +13,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
     TokenRefreshSerializer,
     TokenVerifySerializer,
 )
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import (
     TokenObtainPairView,
     TokenRefreshView,
@@ -28,25 +28,42 @@ from rest_framework_simplejwt.views import (
 )
 
 from dashboards.exceptions import ValidationFailed
+from users import login_limits, revocation
 from users.selectors import current_user
 from users.tokens import ClaimsRefreshToken, add_user_claims
 
 
 class TokenObtainSerializer(TokenObtainPairSerializer):
+    """Django's authenticate() underneath, so the failed-login limits apply
+    (users/login_limits.py); a success voids this account's failures from this address."""
+
     token_class = ClaimsRefreshToken
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        data = super().validate(attrs)
+        login_limits.login_succeeded(self.context["request"], attrs[self.username_field])
+        revocation.publish(self.user.pk)  # the client's first calls then find them cached
+        return data
 
 
 class TokenRefreshClaimsSerializer(TokenRefreshSerializer):
-    """Rotate as simplejwt does, with the user's claims re-read from the database first."""
+    """Rotate as simplejwt does, with the user's claims re-read from the database first,
+    and refuse a token from before the user's revocation point (password change,
+    deactivation, demotion). Rotation keeps `auth_time`, so it cannot outrun that check."""
 
     token_class = ClaimsRefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])
         user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
-        user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        user = (
+            get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+            if revocation.valid_user_id(user_id)
+            else None
+        )
         if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed("No active account found for the given token.")
+        revocation.check_against_user(refresh, user)
         add_user_claims(refresh, user)
         return super().validate({"refresh": str(refresh)})
 
@@ -69,10 +86,17 @@ class TokenVerifyBlacklistSerializer(TokenVerifySerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return super().validate(attrs)
+            data = super().validate(attrs)
         except serializers.ValidationError as error:
             # The only ValidationError upstream's validate() raises: "Token is blacklisted".
             raise TokenError(_first_detail(error)) from error
+        # A revoked token is not valid, whatever its signature says.
+        token = UntypedToken(attrs["token"])
+        try:
+            revocation.check(token)
+        except InvalidToken as error:
+            raise TokenError("Token has been revoked.") from error
+        return data
 
 
 def _first_detail(error: serializers.ValidationError) -> str:
@@ -107,7 +131,8 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class LogoutView(APIView):
-    """Blacklist the refresh token so that it can no longer be used."""
+    """Blacklist the refresh token, and revoke the access token that authenticated the
+    call, so that neither can be used again."""
 
     serializer_class = LogoutSerializer
 
@@ -129,6 +154,8 @@ class LogoutView(APIView):
             raise ValidationFailed(
                 f"Invalid refresh token: {error}", details={"refresh": [str(error)]}
             ) from error
+        if isinstance(request.auth, AccessToken):  # a session logout has no token to end
+            revocation.revoke_access_token(request.auth)
         return Response({"success": True, "message": "Logged out"})
 
 
