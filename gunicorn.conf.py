@@ -31,6 +31,12 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 # X-Forwarded-Proto is believed only from the proxy in front (nginx on this host).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 control_socket_disable = True
+# nginx refuses oversized request lines and headers first, in the API's JSON (its
+# large_client_header_buffers are 8 KiB): these sit above it so gunicorn's HTML 414/431
+# is never what a client behind nginx sees.
+limit_request_line = 8190
+limit_request_field_size = 16380
+limit_request_fields = 32768
 
 # One JSON object per line on stdout/stderr (ops/gunicorn_logging.py).
 logger_class = "ops.gunicorn_logging.JsonLogger"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The topology's own checks (CI step; `make topology-check`): serve-prod.sh with two
-# instances on a throwaway database and a Redis key prefix of its own, then 50 slow clients
-# and the two-instance checks. Exits non-zero if any check fails.
+# instances on a throwaway database and a Redis key prefix of its own, then 50 slow clients,
+# the two-instance checks and nginx's own refusals in JSON. Exits non-zero if any check fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BIN="${BIN:-.venv/bin}"
@@ -42,5 +42,6 @@ $BIN/python scripts/topology/slow_clients.py "http://127.0.0.1:$HTTP_PORT" --slo
   --seconds "${SLOW_SECONDS:-6}" || status=1
 $BIN/python scripts/topology/two_instances.py "http://127.0.0.1:$((HTTP_PORT + 1))" \
   "http://127.0.0.1:$((HTTP_PORT + 2))" "http://127.0.0.1:$HTTP_PORT" topology "$PASSWORD" 12 || status=1
+$BIN/python scripts/topology/oversized.py "http://127.0.0.1:$HTTP_PORT" || status=1
 if grep -q "Traceback" "$run"/app-*.log; then echo "the app logged tracebacks:"; grep -h -A3 Traceback "$run"/app-*.log | head -40; status=1; fi
 exit "$status"
