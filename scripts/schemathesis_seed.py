@@ -95,14 +95,23 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 422, 429]
 # reorder: the list must name exactly the current assignments. v1 project delete: the
 # personal project stays. import: each document is written like a dashboard (widget
 # configs by type, refresh intervals 1-4 refused, a file naming one dashboard twice).
+# v1 lists: `cursor` is an opaque token this server signed (any other string is a 400).
+# v1 project save: `metadata` is free-form JSON that may hold no U+0000 at any depth.
 # restore: schemathesis' coverage phase sends headers that break their documented
 # pattern as if valid (`If-Match: 0`); a malformed If-Match is a 400 (as on PUT/PATCH).
+# A request line or headers past the server's limits are refused before the app: 414/431
+# (gunicorn.conf.py; in the production topology nginx answers them in JSON).
+[checks.negative_data_rejection]
+expected-statuses = [400, 401, 403, 404, 405, 406, 409, 414, 415, 422, 428, 429, 431, "5xx"]
+
 [[operations]]
 include-operation-id = [
   "auth_logout_create", "metrics_ingest", "v1_project_member_save", "v1_dashboard_save",
   "dashboards_create", "dashboards_update", "dashboards_partial_update", "dashboards_list",
   "user_dashboards_reorder", "v1_project_delete", "project_import", "v1_project_import",
   "dashboard_duplicate", "v1_dashboard_duplicate", "dashboard_version_restore",
+  "v1_dashboards_list", "v1_project_dashboards_list", "v1_projects_list",
+  "v1_project_members_list", "v1_dashboard_versions_list", "v1_project_save",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 429,

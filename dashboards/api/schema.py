@@ -15,6 +15,7 @@ from typing import Any
 from dashboards import exceptions as domain
 from dashboards.api.errors import describe, family_for
 from dashboards.api.schema_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
+from dashboards.api.v1.filters import PARAMETERS as V1_FILTER_PARAMETERS
 
 # --- Tags -----------------------------------------------------------------------------
 
@@ -480,7 +481,11 @@ def family_postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             _require_body_with_required_fields(operation, schemas)
             for parameter in operation.get("parameters", []):
                 # docs/odata.md: an OData option sent empty (`$skip=`) is the same as absent.
-                if parameter.get("in") == "query" and parameter["name"].startswith("$"):
+                # docs/v1-paging.md: the v1 filter form sends every field, empty = no filter.
+                if parameter.get("in") == "query" and (
+                    parameter["name"].startswith("$")
+                    or (family == "v1" and parameter["name"] in V1_FILTER_PARAMETERS)
+                ):
                     parameter["allowEmptyValue"] = True
             if any(p.get("in") in {"path", "query"} for p in operation.get("parameters", [])):
                 responses.setdefault("414", {"$ref": "#/components/responses/UriTooLong"})

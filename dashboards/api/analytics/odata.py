@@ -569,7 +569,8 @@ def parse_list_query(params: QueryDict) -> ListQuery:
     except ValueError as error:
         errors["$orderby"] = [str(error)]
     top, skip = _top_and_skip(values, errors)
-    if "$skip" in errors and values["$skip"].strip().isdigit():
+    # A repeated `$skip` is in `errors` without a value (reported as given twice).
+    if "$skip" in errors and values.get("$skip", "").strip().isdigit():
         errors["$skip"][0] += " Deeper pages: follow nextLink (it carries a $skiptoken)."
     count = values.get("$count", "").strip()
     if count and count not in ("true", "false"):

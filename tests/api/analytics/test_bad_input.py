@@ -205,6 +205,13 @@ def test_bad_list_options_are_invalid_query(client_for, alice, params):
     error(client_for(alice).get(f"{API}/dashboards", params), 400, "INVALID_QUERY")
 
 
+@pytest.mark.parametrize(
+    "query", ["%24skip=null&%24skip=null", "%24skip=1&%24skip=2", "%24top=1&%24top=1"]
+)
+def test_repeated_list_option_is_invalid_query(client_for, alice, query):
+    error(client_for(alice).get(f"{API}/dashboards?{query}"), 400, "INVALID_QUERY")
+
+
 def test_details_use_camel_case_names(client_for, alice):
     body = json.dumps({"name": "ok", "refreshInterval": 2})
     response = client_for(alice).post(f"{API}/dashboards", body, content_type="application/json")
