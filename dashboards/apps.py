@@ -10,6 +10,9 @@ class DashboardsConfig(AppConfig):
         # widget type modules load now, not in the middle of a first request.
         from dashboards import listcounts
         from dashboards.widgets import registry
+        from ops import pgtypes
 
         registry.names()
         listcounts.connect()
+        # Timestamps read in C (ops/pgtypes.py): a list page parses hundreds of them.
+        pgtypes.connect()

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse
 
 from ops import metrics
@@ -203,3 +203,11 @@ class DatabaseGuardMiddleware:
                 status=503,
             )
         return mark_logged(response)
+
+
+def lift_statement_timeout() -> None:
+    """Batch commands (bench_data, metrics_retention) run statements over millions of
+    rows: `DB_STATEMENT_TIMEOUT_MS` bounds what a request may cost, not their work."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")

@@ -169,3 +169,19 @@ def test_postgresql_connections_carry_the_timeouts(settings):
     assert connection.settings_dict["OPTIONS"]["connect_timeout"] == 3
     # Below gunicorn's 30 s worker timeout, above the statement timeout.
     assert 10 < settings.DB_REQUEST_DEADLINE < 30
+
+
+@pytest.mark.django_db
+def test_batch_commands_lift_the_request_statement_timeout():
+    """bench_data and metrics_retention work over millions of rows (ops/database.py)."""
+    from django.db import connection
+
+    from ops.database import lift_statement_timeout
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no statement timeout")
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 1234")
+        lift_statement_timeout()
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"

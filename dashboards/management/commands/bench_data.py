@@ -30,6 +30,7 @@ from django.utils import timezone
 from dashboards import benchdata, rollups, services
 from dashboards import sqldialect as sql
 from dashboards.models import Dashboard, MetricPoint, MetricRollup, MetricSeries, Project
+from ops.database import lift_statement_timeout
 
 METRIC = "revenue"
 DIMENSIONS = ("region", "plan", "channel")
@@ -87,6 +88,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
+        lift_statement_timeout()
         if options["summary"]:
             project = Project.objects.get(owner__username="bench", name="Bench")
             every = Dashboard.objects.get(project=project, name=EVERY_WIDGET)

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dashboards import rollups
+from ops.database import lift_statement_timeout
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, days: int | None, **options: Any) -> None:
+        lift_statement_timeout()
         days = days if days is not None else getattr(settings, "METRICS_RETENTION_DAYS", None)
         if days is None:
             raise CommandError("Give --days or set METRICS_RETENTION_DAYS.")
