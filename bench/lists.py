@@ -84,6 +84,9 @@ def start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
             "--no-control-socket",
             "--access-logfile",
             str(log),
+            # Plain access lines with the server time (gunicorn.conf.py logs JSON).
+            "--logger-class",
+            "gunicorn.glogging.Logger",
             "--access-logformat",
             "%({x-bench}i)s %(s)s %(D)s",
             "--error-logfile",
