@@ -1,9 +1,37 @@
-"""Pieces both API families share: the dashboard ETag and reading If-Match."""
+"""Pieces both API families share: the dashboard ETag, reading If-Match, and the
+`var-<name>` query parameters of the reads that compute widget data."""
 
 from django.http import HttpRequest
+from drf_spectacular.utils import OpenApiParameter
 
+from dashboards import variables
 from dashboards.exceptions import ValidationFailed
 from dashboards.models import Dashboard
+
+# OpenAPI 3.0 cannot name a family of parameters (`var-<name>`), so the time range is
+# spelled out and the description says how a dimension variable is set.
+VARIABLE_PARAMETERS = [
+    OpenApiParameter(
+        f"{variables.QUERY_PREFIX}{variables.TIME_RANGE}",
+        {
+            "type": "string",
+            "maxLength": 100,
+            "anyOf": [
+                {"enum": list(variables.PRESETS)},
+                {"pattern": r"^[^/]+/[^/]+$"},
+            ],
+        },
+        OpenApiParameter.QUERY,
+        description=(
+            "The dashboard's time range for this read, if it declares a `timeRange` "
+            f"variable: a preset ({', '.join(variables.PRESETS)}) or an ISO 8601 interval "
+            "`<from>/<to>` (e.g. `2026-01-01T00:00:00Z/2026-02-01T00:00:00Z`, at most "
+            "10 years). Each dimension variable is set the same way, `var-<name>=<value>` "
+            f"(`{variables.ALL}` for no filter). An unknown variable or a bad value is a 400 "
+            "naming it (docs/variables.md)."
+        ),
+    )
+]
 
 
 def dashboard_etag(dashboard: Dashboard) -> str:
