@@ -195,7 +195,7 @@ def check_definition(definition: Any, stored: Any = None) -> None:
     validate_declarations(definition["variables"])
 
 
-def declared(definition: Any) -> list[Declared]:
+def declared(definition: Any, *, now: datetime | None = None) -> list[Declared]:
     """The dashboard's variables; a stored declaration that does not fit is left out."""
     items = definition.get("variables") if isinstance(definition, dict) else None
     if not isinstance(items, list):
@@ -205,16 +205,20 @@ def declared(definition: Any) -> list[Declared]:
         if not _ITEM_VALIDATOR.is_valid(item) or any(v.name == item["name"] for v in result):
             continue
         options = item.get("options")
-        result.append(
-            Declared(
-                name=item["name"],
-                type=item["type"],
-                default=item.get("default"),
-                dimension=item.get("dimension"),
-                options=tuple(options) if options is not None else None,
-                label=item.get("label"),
-            )
+        variable = Declared(
+            name=item["name"],
+            type=item["type"],
+            default=item.get("default"),
+            dimension=item.get("dimension"),
+            options=tuple(options) if options is not None else None,
+            label=item.get("label"),
         )
+        if variable.default is not None:
+            try:
+                validate_value(variable, variable.default, now=now)
+            except ValueError:
+                continue
+        result.append(variable)
     return result
 
 
@@ -335,7 +339,7 @@ def resolve_variables(
     ValidationFailed naming `var-<name>`. `locked` names no longer declared are ignored.
     """
     now = now or clock.now()
-    variables = {variable.name: variable for variable in declared(definition)}
+    variables = {variable.name: variable for variable in declared(definition, now=now)}
     locked = locked or {}
     for name in sorted(overrides):
         where = f"{QUERY_PREFIX}{name}"
