@@ -121,21 +121,25 @@ class WidgetDataView(APIView):
             *VARIABLE_PARAMETERS,
         ],
         responses={
-            (200, "application/json"): inline_serializer(
-                "WidgetData",
-                {
-                    "id": serializers.CharField(),
-                    "type": serializers.CharField(),
-                    "data": WidgetDataField(allow_null=True),
-                    "variables": AppliedVariablesField(),
-                },
+            (200, "application/json"): OpenApiResponse(
+                inline_serializer(
+                    "WidgetData",
+                    {
+                        "id": serializers.CharField(),
+                        "type": serializers.CharField(),
+                        "data": WidgetDataField(allow_null=True),
+                        "variables": AppliedVariablesField(),
+                    },
+                ),
+                description=(
+                    "The widget's data under the dashboard's variables; with `format=csv` "
+                    "(or `Accept: text/csv`) the same as a CSV attachment "
+                    "`<dashboard>-<widget>.csv`."
+                ),
             ),
-            (200, "text/csv"): OpenApiResponse(
-                {"type": "string"},
-                description="With `format=csv`: an attachment `<dashboard>-<widget>.csv`.",
-            ),
+            (200, "text/csv"): OpenApiResponse({"type": "string"}),
             304: OpenApiResponse(description="Not modified: the ETag sent is current."),
-            503: OpenApiResponse(
+            (503, "application/json"): OpenApiResponse(
                 inline_serializer(
                     "WidgetDataFailed",
                     {
