@@ -388,17 +388,51 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def picker(definition: Any) -> list[dict[str, Any]]:
-    """What the live page needs to draw a picker per variable."""
-    return [
-        {
-            "name": variable.name,
-            "type": variable.type,
-            "label": variable.label or variable.name,
-            "default": variable.default,
-            "options": list(PRESETS)
-            if variable.type == TIME_RANGE
-            else (list(variable.options) if variable.options is not None else None),
-        }
-        for variable in declared(definition)
-    ]
+PRESET_LABELS: Final = {
+    "today": "Today",
+    "last_7_days": "Last 7 days",
+    "last_30_days": "Last 30 days",
+    "last_90_days": "Last 90 days",
+    "last_12_months": "Last 12 months",
+    "this_month": "This month",
+    "this_year": "This year",
+}
+
+
+def picker(definition: Any, applied: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What the live page needs to draw a picker per variable: its choices (None: free
+    text), its default and the value `applied` gives it."""
+    pickers = []
+    for variable in declared(definition):
+        value = applied[variable.name]["value"] if variable.name in applied else None
+        if variable.type == TIME_RANGE:
+            choices = [{"value": p, "label": PRESET_LABELS[p]} for p in PRESETS]
+            if variable.default is None:
+                choices.insert(0, {"value": "", "label": "Each widget's own window"})
+            if value is not None and value not in PRESETS:
+                choices.append({"value": value, "label": value.replace("/", " to ")})
+        elif variable.options is not None:
+            choices = [{"value": ALL, "label": "All"}]
+            choices += [{"value": option, "label": option} for option in variable.options]
+        else:
+            choices = None
+        pickers.append(
+            {
+                "name": variable.name,
+                "type": variable.type,
+                "label": variable.label or variable.name,
+                "default": variable.default,
+                "value": value,
+                # What the control shows: "no filter" is the All choice, "no range" the
+                # empty one (free text: empty).
+                "selected": _selected(variable, value, choices),
+                "choices": choices,
+            }
+        )
+    return pickers
+
+
+def _selected(variable: Declared, value: str | None, choices: list | None) -> str:
+    if value is not None:
+        return value
+    return ALL if variable.type == DIMENSION and choices is not None else ""
