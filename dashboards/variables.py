@@ -292,6 +292,8 @@ def _check_dimension_value(variable: Declared, value: str) -> None:
         return
     if len(value) > MAX_VALUE_LENGTH:
         raise ValueError(f"A value has at most {MAX_VALUE_LENGTH} characters.")
+    if "\x00" in value:  # PostgreSQL text cannot hold it: no point can have it
+        raise ValueError("A value cannot contain NUL characters.")
     if variable.options is not None and value not in variable.options:
         raise ValueError(f"{value!r} is not one of: {', '.join(variable.options)}.")
 

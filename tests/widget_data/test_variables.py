@@ -179,6 +179,7 @@ BAD_VALUES = [
     ({"var-timeRange": "2026-01-01T00:00:00/2026-02-01T00:00:00Z"}, "var-timeRange", "zone"),
     ({"var-timeRange": "yesterday/today"}, "var-timeRange", "ISO 8601"),
     ({"var-region": "east"}, "var-region", "north, south"),
+    ({"var-timeRange": "2026-01-01T00:00:00Z/2026-02-01T00:00:00Z/x"}, "var-timeRange", "two"),
 ]
 
 
@@ -224,6 +225,19 @@ def test_a_dashboard_without_variables_refuses_any(client_for, alice, dashboard)
     assert details == {
         "var-timeRange": ["Unknown variable 'timeRange'; this dashboard declares: none."]
     }
+
+
+def test_a_free_dimension_value_is_checked(client_for, alice, orders):
+    services.dashboard_update(
+        dashboard=orders,
+        user=orders.owner,
+        definition={"variables": [{"name": "plan", "type": "dimension", "dimension": "plan"}]},
+    )
+    client = client_for(alice)
+    for value, words in [("a\x00b", "NUL"), ("x" * 201, "200 characters")]:
+        response = client.get(f"/api/dashboards/{orders.pk}", {"var-plan": value})
+        assert words in analytics_error(response, 400, "VALIDATION_ERROR")["details"]["var-plan"][0]
+    assert client.get(f"/api/dashboards/{orders.pk}", {"var-plan": "pro"}).status_code == 200
 
 
 def test_all_clears_a_dimension_default(project, ingest):
