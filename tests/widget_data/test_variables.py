@@ -6,6 +6,8 @@ both families and the widget data endpoint, bad values refused before anything i
 2026-03-15 12:00 UTC. The points are powers of two, so each sum names its points.
 """
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -169,6 +171,37 @@ def test_the_widget_etag_follows_the_resolved_values(client_for, alice, orders):
     assert unchanged.status_code == 304
     # A 304 answers only the ETag of the values asked for.
     assert client.get(url, HTTP_IF_NONE_MATCH=week).status_code == 200
+
+
+def test_the_dashboard_etag_names_the_version_and_the_values(client_for, alice, project, orders):
+    client = client_for(alice)
+    url = f"/api/dashboards/{orders.pk}"
+    default = client.get(url)["ETag"]
+    assert re.fullmatch(rf'"{orders.pk}-v1~[0-9a-f]{{8}}"', default)
+    assert client.get(url, {"var-timeRange": "last_30_days"})["ETag"] == default  # same range
+    week = client.get(url, {"var-timeRange": "last_7_days"})["ETag"]
+    assert week != default
+    v1 = client.get(
+        f"{V1}/dashboards/{project.pk}/{orders.pk}",
+        {"scope": "project", "var-timeRange": "last_7_days"},
+    )
+    assert v1["ETag"] == week
+    # Either form is the version's token for a write.
+    renamed = client.patch(url, {"name": "Orders 2"}, format="json", HTTP_IF_MATCH=week)
+    assert renamed.status_code == 200, renamed.content
+    assert renamed["ETag"] == f'"{orders.pk}-v2"'
+    stale = client.patch(url, {"name": "Orders 3"}, format="json", HTTP_IF_MATCH=week)
+    analytics_error(stale, 412, "PRECONDITION_FAILED")
+    forged = client.patch(
+        url, {"name": "Orders 3"}, format="json", HTTP_IF_MATCH=f'"{orders.pk}-v2~zz"'
+    )
+    analytics_error(forged, 400, "VALIDATION_ERROR")
+
+
+def test_a_dashboard_without_values_keeps_the_plain_etag(client_for, alice, dashboard):
+    assert client_for(alice).get(f"/api/dashboards/{dashboard.pk}")["ETag"] == (
+        f'"{dashboard.pk}-v1"'
+    )
 
 
 BAD_VALUES = [

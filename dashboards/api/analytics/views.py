@@ -36,7 +36,10 @@ IF_MATCH = OpenApiParameter(
     # The ETags this API issues (dashboard_etag), or `*`; anything else is a 400.
     {
         "type": "string",
-        "pattern": r'^(\*|(W/)?"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-v[0-9]{1,9}")$',
+        "pattern": (
+            r'^(\*|(W/)?"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-v[0-9]{1,9}'
+            r'(~[0-9a-f]{8})?")$'
+        ),
     },
     OpenApiParameter.HEADER,
     description="The ETag you read; if the dashboard changed since, the answer is 412.",
@@ -224,7 +227,8 @@ class DashboardDetailView(AnalyticsView):
         response = Response(dashboard_body(dashboard, resolved))
         # Widget data changes without a new version: never serve this from a cache.
         response["Cache-Control"] = "private, no-cache"
-        return with_etag(response, dashboard)
+        response["ETag"] = dashboard_etag(dashboard, resolved.variables)
+        return response
 
     @extend_schema(
         operation_id="dashboards_update",

@@ -299,7 +299,7 @@ class DashboardDetailView(V1View):
         return success(
             dashboard_data(dashboard, resolved),
             "Dashboard loaded successfully",
-            headers={"ETag": dashboard_etag(dashboard)},
+            headers={"ETag": dashboard_etag(dashboard, resolved.variables)},
         )
 
     @extend_schema(
