@@ -20,8 +20,8 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from dashboards import admin_history, services
-from dashboards.exceptions import DomainError
+from dashboards import admin_history, services, variables
+from dashboards.exceptions import DomainError, ValidationFailed
 from dashboards.limits import VERSION_MESSAGE_MAX_LENGTH
 from dashboards.models import (
     MAX_WIDGETS,
@@ -136,6 +136,17 @@ class DashboardAdminForm(forms.ModelForm):
         model = Dashboard
         fields = ["name", "project", "owner", "scope", "type", "description"]
         fields += ["refresh_interval", "definition"]
+
+    def clean_definition(self) -> Any:
+        """Its variables as the writer checks them, shown on the field (the write would
+        refuse them anyway, as a message above the form)."""
+        definition = self.cleaned_data.get("definition")
+        stored = None if self.instance._state.adding else self.instance.definition
+        try:
+            variables.check_definition(definition, stored)
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.message) from None
+        return definition
 
 
 @admin.register(Dashboard)

@@ -43,3 +43,11 @@ DEFAULT_VERSIONS_KEEP = 50
 EXPORT_SCHEMA_VERSION = 1
 MAX_IMPORT_DASHBOARDS = 500
 MAX_IMPORT_BODY_BYTES = 16 * 1024 * 1024
+
+# Dashboard variables (`definition.variables`, docs/variables.md): how many a dashboard
+# declares, how a variable is named (it travels as the query parameter `var-<name>`), how
+# many options a dimension variable lists, and the longest time range a read may ask for.
+MAX_VARIABLES = 20
+VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+MAX_VARIABLE_OPTIONS = 100
+MAX_TIME_RANGE_YEARS = 10

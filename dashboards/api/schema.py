@@ -294,7 +294,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "Content-Disposition": {
-        "description": '`attachment; filename="<name>.json"`: an export file to save.',
+        "description": (
+            '`attachment; filename="<name>.json"` (a widget\'s data as CSV: `.csv`): a file '
+            "to save."
+        ),
         "schema": {"type": "string"},
     },
     "WWW-Authenticate": {"description": '`Bearer realm="api"`.', "schema": {"type": "string"}},
@@ -322,7 +325,7 @@ RESPONSE_HEADERS: dict[str, dict[str, list[str]]] = {
     "project_export": {"200": ["Content-Disposition"]},
     "v1_project_export": {"200": ["Content-Disposition"]},
     "dashboard_widget_data": {
-        "200": ["ETag", "Last-Modified", "Cache-Control"],
+        "200": ["ETag", "Last-Modified", "Cache-Control", "Content-Disposition"],
         "304": ["ETag", "Last-Modified", "Cache-Control"],
     },
 }

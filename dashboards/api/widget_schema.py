@@ -43,3 +43,29 @@ class WidgetDataField(serializers.JSONField):
 class WidgetErrorSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=["WIDGET_TIMEOUT", "WIDGET_DATA_ERROR"])
     message = serializers.CharField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": (
+            "The value each declared variable had for this read, by name: `value` (null: no "
+            "time range / no filter), `source` (default, locked or request) and, for the "
+            "time range, the UTC instants it resolved to ([from, to))."
+        ),
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "value": {"type": "string", "nullable": True},
+                "source": {"enum": ["default", "locked", "request"]},
+                "from": {"type": "string", "format": "date-time", "nullable": True},
+                "to": {"type": "string", "format": "date-time", "nullable": True},
+            },
+            "required": ["value", "source"],
+            "additionalProperties": False,
+        },
+    },
+    component_name="AppliedVariables",
+)
+class AppliedVariablesField(serializers.JSONField):
+    pass

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from dashboards import permissions
+from dashboards import permissions, variables
 from dashboards.diff import json_equal
 from dashboards.exceptions import DashboardNotFound, PermissionDenied, ValidationFailed
 from dashboards.limits import MAX_WIDGETS
@@ -113,6 +113,7 @@ def _create(
     if id is not None:
         dashboard.id = id
     full_clean(dashboard, exclude=["project", "owner"])
+    variables.check_definition(dashboard.definition)
     widgets = _build_widgets(dashboard, spec.widgets or ())
     dashboard.widget_count = len(widgets)
     with integrity_errors_as_domain_errors(), transaction.atomic():
@@ -164,6 +165,7 @@ def _update(
         check_version(current.version, expected_version)
         existing = list(current.widgets.order_by("position", "id"))
         before = dashboard_document(current, existing)
+        stored_definition = current.definition
         for name, value in spec.given().items():
             setattr(current, name, value)
         if project is not None:
@@ -171,6 +173,7 @@ def _update(
         if owner is not None:
             current.owner = owner
         full_clean(current, exclude=["project", "owner"])
+        variables.check_definition(current.definition, stored_definition)
         widgets = existing
         if spec.widgets is not UNSET:
             avoid = frozenset(widget.key for widget in existing)

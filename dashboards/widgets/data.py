@@ -27,10 +27,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 from psycopg.errors import QueryCanceled
 
-from dashboards import metrics
+from dashboards import clock, metrics
 from dashboards.models import Dashboard, Widget
 from dashboards.widgets import registry
 from dashboards.widgets.common import DataRequest
@@ -158,13 +157,15 @@ def dashboard_widget_payloads(
     known_etags: frozenset[str] = frozenset(),
     variables: Variables = NO_VARIABLES,
     deadline: Deadline | None = None,
+    now: datetime | None = None,
 ) -> list[WidgetData]:
     """Data, ETag and Last-Modified of each widget, in the order given (cached).
 
     A widget whose current ETag is in `known_etags` (or `*` is) comes back `unchanged`,
-    without its data being read or computed (what a 304 needs).
+    without its data being read or computed (what a 304 needs). `now` is the moment the
+    variables were resolved for (`dashboards.clock` when None).
     """
-    now = timezone.now()
+    now = now or clock.now()
     deadline = deadline or Deadline()
     nested = connection.in_atomic_block
     plans = _plan(dashboard, widgets, now, variables)
@@ -219,9 +220,10 @@ def widget_payload(
     *,
     known_etags: frozenset[str] = frozenset(),
     variables: Variables = NO_VARIABLES,
+    now: datetime | None = None,
 ) -> WidgetData:
     return dashboard_widget_payloads(
-        dashboard, [widget], known_etags=known_etags, variables=variables
+        dashboard, [widget], known_etags=known_etags, variables=variables, now=now
     )[0]
 
 

@@ -363,3 +363,38 @@ def test_new_routes_document_their_headers_and_version_numbers(schema):
     assert "Content-Disposition" in export["headers"]
     v1_restore = paths["/api/v1/dashboards/{project_id}/{dashboard_id}/versions/{number}/restore"]
     assert "412" in v1_restore["post"]["responses"]  # `version` in its body
+
+
+def _operation(schema, operation_id):
+    return next(op for _, _, op in operations(schema) if op["operationId"] == operation_id)
+
+
+@pytest.mark.parametrize(
+    "operation_id", ["dashboards_retrieve", "v1_dashboard_load", "dashboard_widget_data"]
+)
+def test_reads_that_compute_widget_data_document_the_variables(schema, operation_id):
+    operation = _operation(schema, operation_id)
+    parameter = next(p for p in operation["parameters"] if p["name"] == "var-timeRange")
+    assert parameter["in"] == "query"
+    assert "last_7_days" in parameter["schema"]["anyOf"][0]["enum"]
+    assert "var-<name>" in parameter["description"]
+    assert 400 in {int(code) for code in operation["responses"]}
+
+
+def test_responses_say_which_variable_values_applied(schema):
+    components = schema["components"]["schemas"]
+    assert components["Dashboard"]["properties"]["variables"] == {
+        "$ref": "#/components/schemas/AppliedVariables"
+    }
+    assert "variables" in components["V1Dashboard"]["properties"]
+    assert "variables" in components["WidgetData"]["properties"]
+
+
+def test_widget_data_documents_its_csv_form(schema):
+    operation = _operation(schema, "dashboard_widget_data")
+    formats = next(p for p in operation["parameters"] if p["name"] == "format")
+    assert formats["schema"]["enum"] == ["json", "csv"]
+    ok = operation["responses"]["200"]
+    assert set(ok["content"]) == {"application/json", "text/csv"}
+    assert "Content-Disposition" in ok["headers"]
+    assert set(operation["responses"]["503"]["content"]) == {"application/json"}

@@ -193,3 +193,16 @@ def test_non_staff_cannot_use_admin(client, alice):
     response = client.get(reverse("admin:dashboards_dashboard_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_bad_variables_are_a_form_error_on_the_definition(admin_client, alice):
+    project = ProjectFactory(owner=alice)
+    definition = '{"variables": [{"name": "region", "type": "dimension"}]}'
+    response = admin_client.post(
+        reverse("admin:dashboards_dashboard_add"),
+        {**dashboard_form(project, alice, definition=definition), **widget_forms()},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["definition"] == ["definition.variables[0].dimension: This field is required."]
+    assert not Dashboard.objects.exists()

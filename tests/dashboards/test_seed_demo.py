@@ -26,8 +26,11 @@ def test_seed_demo_creates_the_sources_dashboards_and_is_idempotent():
     assert Dashboard.objects.filter(name="Sales Overview", type="sales").exists()
     default = UserDashboard.objects.get(user__username="alice", is_default=True)
     assert default.dashboard == executive
-    # 41 days x (3 Acme metrics + 4 regions of deals)
-    assert counts[1] == 41 * 7
+    # 41 days x (revenue, signups, 4 regions of subscriptions + 4 regions of deals)
+    assert counts[1] == 41 * 10
+    for dashboard in (executive, Dashboard.objects.get(name="Sales Overview")):
+        names = [variable["name"] for variable in dashboard.definition["variables"]]
+        assert names == ["timeRange", "region"]
 
     seed()
     assert (

@@ -203,3 +203,93 @@ def test_dashboard_page_query_count_is_fixed(alice, shared, django_assert_max_nu
     # session, user, dashboard, widgets, the series versions of its metrics
     with django_assert_max_num_queries(5):
         assert client.get(f"/dashboards/{shared.pk}/").status_code == 200
+
+
+# --- Dashboard variables on the live page -------------------------------------------------
+
+
+@pytest.fixture
+def with_variables(project, alice, settings):
+    from dashboards import metrics
+
+    settings.DASHBOARDS_FIXED_NOW = "2026-03-15T12:00:00+00:00"
+    metrics.metrics_ingest(
+        project=project,
+        user=alice,
+        body={
+            "points": [
+                {
+                    "metric": "orders",
+                    "timestamp": "2026-03-15T01:00:00Z",
+                    "value": 1,
+                    "dimensions": {"region": "north"},
+                },
+                {
+                    "metric": "orders",
+                    "timestamp": "2026-03-01T01:00:00Z",
+                    "value": 10,
+                    "dimensions": {"region": "south"},
+                },
+            ]
+        },
+    )
+    return services.dashboard_create(
+        user=alice,
+        project=project,
+        scope="project",
+        name="Orders",
+        definition={
+            "variables": [
+                {
+                    "name": "timeRange",
+                    "type": "timeRange",
+                    "label": "Period",
+                    "default": "last_30_days",
+                },
+                {
+                    "name": "region",
+                    "type": "dimension",
+                    "dimension": "region",
+                    "options": ["north", "south"],
+                },
+                {"name": "plan", "type": "dimension", "dimension": "plan"},
+            ]
+        },
+        widgets=[
+            {"id": "orders", "type": "kpi", "config": {"metric": "orders", "aggregation": "sum"}},
+        ],
+    )
+
+
+def test_the_page_draws_a_picker_per_variable_with_the_urls_values(alice, with_variables):
+    response = logged_in(alice).get(
+        f"/dashboards/{with_variables.pk}/?var-timeRange=today&var-region=north"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="today" selected>Today</option>' in html
+    assert '<option value="north" selected>north</option>' in html
+    assert '<input type="search" name="plan" value=""' in html
+    data = page_data(response)
+    assert data["widgets"][0]["data"]["value"] == 1  # today, north
+    assert [v["name"] for v in data["variables"]] == ["timeRange", "region", "plan"]
+    assert data["variables"][0]["value"] == "today"
+    assert data["widgets"][0]["csv"].endswith(
+        "/data?format=csv&var-timeRange=today&var-region=north"
+    )
+
+
+def test_the_page_uses_the_defaults_without_values(alice, with_variables):
+    response = logged_in(alice).get(f"/dashboards/{with_variables.pk}/")
+    html = response.content.decode()
+    assert '<option value="last_30_days" selected>Last 30 days</option>' in html
+    assert '<option value="$__all" selected>All</option>' in html
+    assert page_data(response)["widgets"][0]["data"]["value"] == 11
+
+
+def test_a_stale_bookmark_opens_with_the_defaults_and_says_so(alice, with_variables):
+    response = logged_in(alice).get(f"/dashboards/{with_variables.pk}/?var-region=east")
+    assert response.status_code == 200
+    assert "var-region: " in response.content.decode()
+    assert "Showing the defaults." in response.content.decode()
+    assert page_data(response)["widgets"][0]["data"]["value"] == 11

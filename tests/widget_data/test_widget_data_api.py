@@ -33,6 +33,7 @@ def test_answers_the_widgets_data_with_validators(client_for, alice, project, da
         "id": "orders",
         "type": "kpi",
         "data": {"value": 7, "aggregation": "sum", "unit": "orders", "asOf": latest},
+        "variables": {},
     }
     etag = response["ETag"]
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag)  # strong: no W/
@@ -133,7 +134,7 @@ def test_text_widget_has_null_data(client_for, alice, dashboard):
     response = client_for(alice).get(url(dashboard, "notes"))
 
     assert response.status_code == 200
-    assert response.json() == {"id": "notes", "type": "text", "data": None}
+    assert response.json() == {"id": "notes", "type": "text", "data": None, "variables": {}}
 
 
 def test_project_viewer_reads_shared_dashboard(client_for, bob, dashboard):

@@ -17,7 +17,11 @@ from dashboards.api.fields import (
     WidgetListField,
 )
 from dashboards.api.transfer import message_field
-from dashboards.api.widget_schema import WidgetDataField, WidgetErrorSerializer
+from dashboards.api.widget_schema import (
+    AppliedVariablesField,
+    WidgetDataField,
+    WidgetErrorSerializer,
+)
 from dashboards.limits import (
     DEFAULT_DASHBOARD_TYPE,
     DESCRIPTION_MAX_LENGTH,
@@ -105,6 +109,7 @@ class DashboardSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+    variables = AppliedVariablesField()
 
 
 class DashboardCreatedSerializer(serializers.Serializer):

@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from dashboards import listcounts, paging, permissions, selectors, services
+from dashboards import listcounts, paging, permissions, selectors, services, variables
 from dashboards.api.analytics import odata
 from dashboards.api.analytics import serializers as s
-from dashboards.api.base import dashboard_etag, expected_version_from_if_match
+from dashboards.api.base import VARIABLE_PARAMETERS, dashboard_etag, expected_version_from_if_match
 from dashboards.exceptions import InvalidQuery, PermissionDenied, ValidationFailed
 from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
@@ -36,18 +36,24 @@ IF_MATCH = OpenApiParameter(
     # The ETags this API issues (dashboard_etag), or `*`; anything else is a 400.
     {
         "type": "string",
-        "pattern": r'^(\*|(W/)?"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-v[0-9]{1,9}")$',
+        "pattern": (
+            r'^(\*|(W/)?"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-v[0-9]{1,9}'
+            r'(~[0-9a-f]{8})?")$'
+        ),
     },
     OpenApiParameter.HEADER,
     description="The ETag you read; if the dashboard changed since, the answer is 412.",
 )
 
 
-def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
+def dashboard_body(dashboard: Dashboard, resolved: variables.ResolvedVariables) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector):
-    the dashboard document, each widget with its `data`, and where it lives."""
+    the dashboard document, each widget with its `data` under `resolved` variables, the
+    variables' values and where it lives."""
     widgets = list(dashboard.widgets.all())
-    payloads = dashboard_widget_payloads(dashboard, widgets)
+    payloads = dashboard_widget_payloads(
+        dashboard, widgets, variables=resolved.variables, now=resolved.now
+    )
     document = dashboard_document(dashboard, widgets)
     # A widget whose data failed carries `"data": null, "error": {...}`; the rest answer.
     document["widgets"] = [
@@ -62,6 +68,7 @@ def dashboard_body(dashboard: Dashboard) -> dict[str, Any]:
         "version": dashboard.version,
         "createdAt": dashboard.created_at,
         "updatedAt": dashboard.updated_at,
+        "variables": resolved.applied,
     }
 
 
@@ -205,14 +212,23 @@ class DashboardCollectionView(AnalyticsView):
 class DashboardDetailView(AnalyticsView):
     serializer_class = s.DashboardWriteSerializer
 
-    @extend_schema(operation_id="dashboards_retrieve", responses=s.DashboardSerializer)
+    @extend_schema(
+        operation_id="dashboards_retrieve",
+        parameters=VARIABLE_PARAMETERS,
+        responses=s.DashboardSerializer,
+    )
     def get(self, request: Request, dashboard_id: str) -> Response:
-        """The dashboard with all its widgets and their data; `ETag` names its version."""
+        """The dashboard with all its widgets and their data under its variables (defaults,
+        or `var-<name>` overrides); `ETag` names its version."""
         dashboard = selectors.dashboard_get(user=request.user, dashboard_id=dashboard_id)
-        response = Response(dashboard_body(dashboard))
+        resolved = variables.resolve_variables(
+            dashboard.definition, variables.overrides_from_query(request.query_params)
+        )
+        response = Response(dashboard_body(dashboard, resolved))
         # Widget data changes without a new version: never serve this from a cache.
         response["Cache-Control"] = "private, no-cache"
-        return with_etag(response, dashboard)
+        response["ETag"] = dashboard_etag(dashboard, resolved.variables)
+        return response
 
     @extend_schema(
         operation_id="dashboards_update",

@@ -21,6 +21,7 @@ from dashboards.api.fields import (
     StrictUUIDField,
 )
 from dashboards.api.transfer import message_field
+from dashboards.api.widget_schema import AppliedVariablesField
 from dashboards.exceptions import ValidationFailed
 from dashboards.limits import (
     DESCRIPTION_MAX_LENGTH,
@@ -142,6 +143,7 @@ class DashboardSerializer(DashboardListItemSerializer):
     scope = serializers.ChoiceField(choices=Scope.values)
     definition = serializers.JSONField()
     version = serializers.IntegerField()
+    variables = AppliedVariablesField()
 
     class Meta:
         ref_name = "V1Dashboard"

@@ -20,9 +20,17 @@ from rest_framework.response import Response
 from rest_framework.serializers import IntegerField
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from dashboards import documents, listcounts, paging, permissions, selectors, services
+from dashboards import (
+    documents,
+    listcounts,
+    paging,
+    permissions,
+    selectors,
+    services,
+    variables,
+)
 from dashboards.api import cursors
-from dashboards.api.base import dashboard_etag
+from dashboards.api.base import VARIABLE_PARAMETERS, dashboard_etag
 from dashboards.api.v1 import filters
 from dashboards.api.v1 import serializers as s
 from dashboards.exceptions import InvalidQuery
@@ -168,8 +176,9 @@ def dashboard_page(
     )
 
 
-def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
-    """The full v1 dashboard; `definition` is the whole document (widgets prefetched)."""
+def dashboard_data(dashboard: Dashboard, resolved: variables.ResolvedVariables) -> dict[str, Any]:
+    """The full v1 dashboard; `definition` is the whole document (widgets prefetched);
+    `variables` the values its variables have for this read (docs/variables.md)."""
     return {
         "id": dashboard.pk,
         "project_id": dashboard.project_id,
@@ -179,6 +188,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
         "version": dashboard.version,
         "created_at": dashboard.created_at,
         "updated_at": dashboard.updated_at,
+        "variables": resolved.applied,
     }
 
 
@@ -278,15 +288,18 @@ class DashboardDetailView(V1View):
 
     @extend_schema(
         operation_id="v1_dashboard_load",
-        parameters=[s.SCOPE_PARAMETER],
+        parameters=[s.SCOPE_PARAMETER, *VARIABLE_PARAMETERS],
         responses=s.envelope("Dashboard", s.DashboardSerializer()),
     )
     def get(self, request: Request, project_id: str, dashboard_id: str) -> Response:
         dashboard = self._get(request, project_id, dashboard_id)
+        resolved = variables.resolve_variables(
+            dashboard.definition, variables.overrides_from_query(request.query_params)
+        )
         return success(
-            dashboard_data(dashboard),
+            dashboard_data(dashboard, resolved),
             "Dashboard loaded successfully",
-            headers={"ETag": dashboard_etag(dashboard)},
+            headers={"ETag": dashboard_etag(dashboard, resolved.variables)},
         )
 
     @extend_schema(

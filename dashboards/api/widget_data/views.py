@@ -6,6 +6,7 @@ versioned) are in `dashboards.metrics` and `dashboards.widgets.data`.
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.http import http_date, parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,14 +16,22 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboards import metrics, selectors
-from dashboards.api.widget_schema import WidgetDataField, WidgetErrorSerializer
-from dashboards.exceptions import WidgetNotFound
+from dashboards import metrics, selectors, variables
+from dashboards.api.base import VARIABLE_PARAMETERS
+from dashboards.api.renderers import FastJSONRenderer
+from dashboards.api.widget_schema import (
+    AppliedVariablesField,
+    WidgetDataField,
+    WidgetErrorSerializer,
+)
+from dashboards.exceptions import ValidationFailed, WidgetNotFound
 from dashboards.widgets import data as widget_data
+from dashboards.widgets import export, registry
 from dashboards.widgets.registry import METRIC_NAME_PATTERN
 from idempotency.decorators import idempotent
 from ops import metrics as ops_metrics
@@ -78,23 +87,59 @@ def _client_etags(request: Request) -> frozenset[str]:
     return frozenset(tag.removeprefix("W/") for tag in parse_etags(header))
 
 
+class CSVRenderer(BaseRenderer):
+    """Chosen by `?format=csv` or `Accept: text/csv`; the view writes the bytes itself
+    (`dashboards.widgets.export`), errors stay JSON (`finalize_response`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
 class WidgetDataView(APIView):
-    """`GET /api/dashboards/{id}/widgets/{widgetId}/data`, with a strong ETag and 304."""
+    """`GET /api/dashboards/{id}/widgets/{widgetId}/data`, with a strong ETag and 304, under
+    the dashboard's variables; `?format=csv` downloads the same data as CSV."""
+
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     @extend_schema(
         operation_id="dashboard_widget_data",
-        parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
-        responses={
-            200: inline_serializer(
-                "WidgetData",
-                {
-                    "id": serializers.CharField(),
-                    "type": serializers.CharField(),
-                    "data": WidgetDataField(allow_null=True),
-                },
+        parameters=[
+            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "format",
+                {"enum": ["json", "csv"], "default": "json"},
+                OpenApiParameter.QUERY,
+                description=(
+                    "`csv`: the data as a CSV download (`period,value,dimension`, one row per "
+                    "point; docs/variables.md). A text widget has no data: 400."
+                ),
             ),
+            *VARIABLE_PARAMETERS,
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                inline_serializer(
+                    "WidgetData",
+                    {
+                        "id": serializers.CharField(),
+                        "type": serializers.CharField(),
+                        "data": WidgetDataField(allow_null=True),
+                        "variables": AppliedVariablesField(),
+                    },
+                ),
+                description=(
+                    "The widget's data under the dashboard's variables; with `format=csv` "
+                    "(or `Accept: text/csv`) the same as a CSV attachment "
+                    "`<dashboard>-<widget>.csv`."
+                ),
+            ),
+            (200, "text/csv"): OpenApiResponse({"type": "string"}),
             304: OpenApiResponse(description="Not modified: the ETag sent is current."),
-            503: OpenApiResponse(
+            (503, "application/json"): OpenApiResponse(
                 inline_serializer(
                     "WidgetDataFailed",
                     {
@@ -102,6 +147,7 @@ class WidgetDataView(APIView):
                         "type": serializers.CharField(),
                         "data": serializers.JSONField(allow_null=True),
                         "error": WidgetErrorSerializer(),
+                        "variables": AppliedVariablesField(),
                     },
                 ),
                 description=(
@@ -116,11 +162,32 @@ class WidgetDataView(APIView):
         widget = next((w for w in dashboard.widgets.all() if w.key == widget_id), None)
         if widget is None:
             raise WidgetNotFound(f"Dashboard has no widget {widget_id!r}.")
-        payload = widget_data.widget_payload(dashboard, widget, known_etags=_client_etags(request))
+        as_csv = request.accepted_renderer.format == CSVRenderer.format
+        if as_csv and not registry.get(widget.type).has_data:
+            raise ValidationFailed(
+                details={"format": [f"A {widget.type} widget has no data to export."]}
+            )
+        # Bad variables are refused before anything is computed or cached.
+        resolved = variables.resolve_variables(
+            dashboard.definition, variables.overrides_from_query(request.query_params)
+        )
+        payload = widget_data.widget_payload(
+            dashboard,
+            widget,
+            # A CSV download is not conditional: its validators would be the JSON's.
+            known_etags=frozenset() if as_csv else _client_etags(request),
+            variables=resolved.variables,
+            now=resolved.now,
+        )
         if payload.error is not None:
             # The same widget object as in the dashboard, under a status that says "not now"
             # (docs/widget-data.md); never cached, no validators.
-            body = {"id": payload.key, "type": payload.type, **payload.body_fields()}
+            body = {
+                "id": payload.key,
+                "type": payload.type,
+                **payload.body_fields(),
+                "variables": resolved.applied,
+            }
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
             return Response(body, status=503, headers=headers)
         headers: dict[str, Any] = {
@@ -129,7 +196,28 @@ class WidgetDataView(APIView):
             # Clients may keep the body but must ask again each time (a 304 is cheap).
             "Cache-Control": "private, no-cache",
         }
+        if as_csv:
+            response = HttpResponse(
+                export.widget_csv(payload.data), content_type=export.CONTENT_TYPE
+            )
+            response["Content-Disposition"] = export.content_disposition(dashboard.name, widget.key)
+            response["Cache-Control"] = "private, no-cache"
+            return response
         if payload.unchanged:
             return Response(status=304, headers=headers)
-        body = {"id": payload.key, "type": payload.type, "data": payload.data}
+        body = {
+            "id": payload.key,
+            "type": payload.type,
+            "data": payload.data,
+            "variables": resolved.applied,
+        }
         return Response(body, headers=headers)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # An error answers in the family's JSON format even when CSV was asked for.
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer
+        ):
+            request.accepted_renderer = FastJSONRenderer()
+            request.accepted_media_type = FastJSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

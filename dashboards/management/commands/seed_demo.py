@@ -18,6 +18,30 @@ from dashboards.models import Dashboard, Project, Role
 
 DEFAULT_PASSWORD = "dashboards-demo"  # noqa: S105 - demo accounts on a local SQLite file
 REGIONS = ["north", "south", "east", "west"]
+# Each region's share of the subscriptions (they are counted per region, summed by `last`).
+SUBSCRIPTION_SHARES = [0.4, 0.3, 0.2, 0.1]
+
+
+def demo_variables(time_range_default: str | None) -> list[dict[str, Any]]:
+    """A time range and a region filter: the pickers the live page shows
+    (docs/variables.md)."""
+    return [
+        {
+            "name": "timeRange",
+            "type": "timeRange",
+            "label": "Period",
+            "default": time_range_default,
+        },
+        {
+            "name": "region",
+            "type": "dimension",
+            "label": "Region",
+            "dimension": "region",
+            "default": None,
+            "options": REGIONS,
+        },
+    ]
+
 
 EXECUTIVE_WIDGETS = [
     {"id": "widget_1", "type": "revenue_chart", "title": "Monthly Revenue", "size": "large"},
@@ -97,7 +121,12 @@ class Command(BaseCommand):
                 type="executive",
                 refresh_interval=60,
                 widgets=EXECUTIVE_WIDGETS,
-                definition={"layout": {"columns": 12}, "theme": "light"},
+                definition={
+                    "layout": {"columns": 12},
+                    "theme": "light",
+                    # No default range: each widget keeps its own window until one is picked.
+                    "variables": demo_variables(None),
+                },
             )
             overview = self.seed_dashboard(
                 users["carol"],
@@ -107,7 +136,10 @@ class Command(BaseCommand):
                 type="sales",
                 refresh_interval=300,
                 widgets=SALES_WIDGETS,
-                definition={"filters": {"region": None}},
+                definition={
+                    "filters": {"region": None},
+                    "variables": demo_variables("last_90_days"),
+                },
             )
             services.dashboard_assign(
                 actor=users["admin"],
@@ -193,18 +225,30 @@ class Command(BaseCommand):
             moment = (today - timedelta(days=offset)).isoformat()
             growth = 1 + (days - offset) / days
             subscriptions += rng.uniform(-2, 4)
+            # A day's revenue and signups are booked in one region, in turn.
+            region = {"region": REGIONS[offset % len(REGIONS)]}
             acme_points += [
                 {
                     "metric": "revenue",
                     "timestamp": moment,
                     "value": round(rng.uniform(120, 220) * growth, 2),
+                    "dimensions": region,
                 },
+                *(
+                    {
+                        "metric": "active_subscriptions",
+                        "timestamp": moment,
+                        "value": round(subscriptions * share),
+                        "dimensions": {"region": name},
+                    }
+                    for name, share in zip(REGIONS, SUBSCRIPTION_SHARES, strict=True)
+                ),
                 {
-                    "metric": "active_subscriptions",
+                    "metric": "signups",
                     "timestamp": moment,
-                    "value": round(subscriptions),
+                    "value": rng.randint(5, 40),
+                    "dimensions": region,
                 },
-                {"metric": "signups", "timestamp": moment, "value": rng.randint(5, 40)},
             ]
             sales_points += [
                 {

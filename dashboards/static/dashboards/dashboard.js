@@ -2,7 +2,10 @@
  * each widget's data endpoint every refreshInterval seconds with If-None-Match, so a widget
  * whose data did not change costs a 304 and no redraw. How to draw a widget comes from its
  * type's module (widget.kind: chart/number/table/markdown, widget.chart: the Chart.js type);
- * this script knows kinds, not types. Plain JavaScript, no build step. */
+ * this script knows kinds, not types. The dashboard's variables live in the page's URL
+ * (`?var-timeRange=last_7_days`, the API's own parameters): a picker changes the URL
+ * (pushState, so the back button returns to the previous values) and every widget is asked
+ * again with them. Plain JavaScript, no build step. */
 (function () {
   "use strict";
 
@@ -11,6 +14,57 @@
   const button = document.getElementById("refresh-button");
   const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
   const charts = new Map();
+  const form = document.getElementById("variables");
+  const prefix = page.queryPrefix;
+
+  // The variables part of the page's URL, as the widget data endpoint takes it.
+  function variableParams() {
+    const params = new URLSearchParams();
+    for (const [key, value] of new URLSearchParams(location.search)) {
+      if (key.startsWith(prefix)) params.append(key, value);
+    }
+    return params;
+  }
+
+  function dataUrl(widget, extra) {
+    const params = new URLSearchParams(extra || {});
+    for (const [key, value] of variableParams()) params.append(key, value);
+    const query = params.toString();
+    return query ? `${widget.url}?${query}` : widget.url;
+  }
+
+  // A control's value as the URL says it: absent means the variable's default.
+  function valueFromControl(variable, control) {
+    const raw = control.value.trim();
+    if (variable.type === "timeRange") return raw === "" ? null : raw;
+    return raw === "" || raw === page.all ? null : raw;
+  }
+
+  function controlValue(variable, value) {
+    if (value !== null) return value;
+    return variable.type === "dimension" && variable.choices ? page.all : "";
+  }
+
+  function urlFromControls() {
+    const url = new URL(location.href);
+    for (const variable of page.variables) {
+      const value = valueFromControl(variable, form.elements[variable.name]);
+      const key = prefix + variable.name;
+      if (value === variable.default) url.searchParams.delete(key);
+      else url.searchParams.set(key, value === null ? page.all : value);
+    }
+    return url;
+  }
+
+  function controlsFromUrl() {
+    const params = new URLSearchParams(location.search);
+    for (const variable of page.variables) {
+      const given = params.get(prefix + variable.name);
+      let value = given === null ? variable.default : given;
+      if (value === page.all) value = null;
+      form.elements[variable.name].value = controlValue(variable, value);
+    }
+  }
 
   function card(widget) {
     return document.querySelector(`[data-widget="${CSS.escape(widget.id)}"]`);
@@ -119,7 +173,7 @@
     const headers = { Accept: "application/json" };
     if (widget.etag) headers["If-None-Match"] = widget.etag;
     // no-store: the browser's cache must not answer for us, or we would never see the 304.
-    const response = await fetch(widget.url, { headers, credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(dataUrl(widget), { headers, credentials: "same-origin", cache: "no-store" });
     if (response.status === 304) return false;
     if (response.status === 401 || response.status === 403) throw new Error("session");
     if (response.status === 503) {
@@ -128,6 +182,10 @@
         draw(widget, null, failed.error);
         throw new Error("widget");
       }
+    }
+    if (response.status === 400) {
+      const refused = await response.json().catch(() => null);
+      throw new Error((refused && refused.error && refused.error.message) || "HTTP 400");
     }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const body = await response.json();
@@ -138,14 +196,30 @@
 
   let timer = null;
   let running = false;
+  let again = false;
+
+  function updateDownloads() {
+    for (const widget of page.widgets) {
+      const link = card(widget) && part(card(widget), "csv");
+      if (link) link.href = dataUrl(widget, { format: "csv" });
+    }
+  }
 
   async function refreshAll() {
-    if (running) return;
+    if (running) {
+      again = true; // values changed meanwhile: ask once more when this round ends
+      return;
+    }
     running = true;
     button.disabled = true;
     const results = await Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
     running = false;
     button.disabled = false;
+    if (again) {
+      again = false;
+      refreshAll();
+      return;
+    }
     const failed = results.filter((r) => r.status === "rejected");
     const changed = results.filter((r) => r.status === "fulfilled" && r.value).length;
     const time = new Date().toLocaleTimeString();
@@ -157,7 +231,10 @@
       statusEl.appendChild(link);
       return;
     }
-    statusEl.textContent = failed.length
+    const refused = failed.find((r) => r.reason && r.reason.message.startsWith("var-"));
+    statusEl.textContent = refused
+      ? refused.reason.message
+      : failed.length
       ? `Refresh failed at ${time}; retrying`
       : `Updated ${time}` + (changed ? ` · ${changed} changed` : "");
     statusEl.classList.toggle("error", failed.length > 0);
@@ -179,6 +256,22 @@
     if (!document.hidden && page.refreshInterval > 0) refreshAll();
   });
   button.addEventListener("click", refreshAll);
+
+  if (form) {
+    form.addEventListener("submit", (event) => event.preventDefault());
+    form.addEventListener("change", () => {
+      const url = urlFromControls();
+      if (url.href === location.href) return;
+      history.pushState(null, "", url);
+      updateDownloads();
+      refreshAll();
+    });
+    window.addEventListener("popstate", () => {
+      controlsFromUrl();
+      updateDownloads();
+      refreshAll();
+    });
+  }
 
   for (const widget of page.widgets) draw(widget, widget.data, widget.error);
   schedule();

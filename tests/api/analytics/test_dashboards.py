@@ -124,6 +124,7 @@ def test_detail_has_every_field(client_for, alice, shared):
         "version",
         "createdAt",
         "updatedAt",
+        "variables",
     }
     assert got["widgets"] == [
         {

@@ -55,6 +55,7 @@ def test_complete_workflow_list_save_get_update_delete(client_for, alice, projec
         "version": 1,
         "created_at": dashboard["created_at"],
         "updated_at": dashboard["updated_at"],
+        "variables": {},
     }
     assert loaded["ETag"] == f'"{dashboard_id}-v1"'
 
