@@ -1,6 +1,7 @@
-"""Pieces both API families share: the dashboard ETag and reading If-Match."""
+"""Pieces both API families share: the dashboard ETag, reading If-Match, a share's URL."""
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from dashboards.exceptions import ValidationFailed
 from dashboards.models import Dashboard
@@ -30,3 +31,8 @@ def expected_version_from_if_match(request: HttpRequest, dashboard: Dashboard) -
         "If-Match must be an ETag returned by this API.",
         details={"If-Match": ["Not an ETag returned by this API."]},
     )
+
+
+def share_url(request: HttpRequest, token: str) -> str:
+    """The page a share link opens (`/s/{token}`), absolute."""
+    return request.build_absolute_uri(reverse("share-page", args=[token]))

@@ -2,7 +2,9 @@
  * each widget's data endpoint every refreshInterval seconds with If-None-Match, so a widget
  * whose data did not change costs a 304 and no redraw. How to draw a widget comes from its
  * type's module (widget.kind: chart/number/table/markdown, widget.chart: the Chart.js type);
- * this script knows kinds, not types. Plain JavaScript, no build step. */
+ * this script knows kinds, not types. On a share link's page (page.sharedUrl) one request
+ * to /api/shared/{token} refreshes every widget instead, and a new dashboard version
+ * reloads the page. Plain JavaScript, no build step. */
 (function () {
   "use strict";
 
@@ -136,6 +138,37 @@
     return true;
   }
 
+  // A share link's page: the whole dashboard in one answer; a 304 when nothing changed.
+  async function refreshShared() {
+    const headers = { Accept: "application/json" };
+    if (page.etag) headers["If-None-Match"] = page.etag;
+    const response = await fetch(page.sharedUrl, { headers, credentials: "omit", cache: "no-store" });
+    if (response.status === 304) return [];
+    if (response.status === 404) throw new Error("gone");
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const body = await response.json();
+    if (body.version !== page.version) {
+      // Widgets added, removed or rearranged: the page itself has changed.
+      location.reload();
+      return [];
+    }
+    page.etag = response.headers.get("ETag");
+    for (const fresh of body.widgets) {
+      const widget = page.widgets.find((w) => w.id === fresh.id);
+      if (widget) draw(widget, fresh.data, fresh.error || null);
+    }
+    return body.widgets.filter((w) => w.hasData).map(() => true);
+  }
+
+  async function refreshWidgets() {
+    if (!page.sharedUrl) return Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
+    try {
+      return (await refreshShared()).map((value) => ({ status: "fulfilled", value }));
+    } catch (reason) {
+      return [{ status: "rejected", reason }];
+    }
+  }
+
   let timer = null;
   let running = false;
 
@@ -143,12 +176,17 @@
     if (running) return;
     running = true;
     button.disabled = true;
-    const results = await Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
+    const results = await refreshWidgets();
     running = false;
     button.disabled = false;
     const failed = results.filter((r) => r.status === "rejected");
     const changed = results.filter((r) => r.status === "fulfilled" && r.value).length;
     const time = new Date().toLocaleTimeString();
+    if (failed.some((r) => r.reason && r.reason.message === "gone")) {
+      statusEl.textContent = "This link is no longer valid";
+      statusEl.classList.add("error");
+      return;
+    }
     if (failed.some((r) => r.reason && r.reason.message === "session")) {
       statusEl.innerHTML = "";
       const link = document.createElement("a");
