@@ -22,6 +22,7 @@ from dashboards.api.schema_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 TAG_RULES: list[tuple[str, str]] = [
     (r"^/api/v1/dashboards/[^/]+/[^/]+/versions", "v1: history"),
     (r"^/api/v1/dashboards/[^/]+/[^/]+/duplicate", "v1: transfer"),
+    (r"^/api/v1/dashboards/[^/]+/[^/]+/shares", "v1: sharing"),
     (r"^/api/v1/projects/[^/]+/(export|import)", "v1: transfer"),
     (r"^/api/v1/dashboards", "v1: dashboards"),
     (r"^/api/v1/projects", "v1: projects"),
@@ -33,6 +34,8 @@ TAG_RULES: list[tuple[str, str]] = [
     (r"^/api/users/", "analytics: user dashboards"),
     (r"^/api/dashboards/[^/]+/versions", "analytics: history"),
     (r"^/api/dashboards/[^/]+/(export|duplicate)", "analytics: transfer"),
+    (r"^/api/dashboards/[^/]+/shares", "analytics: sharing"),
+    (r"^/api/shared/", "analytics: sharing"),
     (r"^/api/projects/[^/]+/(export|import)", "analytics: transfer"),
     (r"^/api/dashboards", "analytics: dashboards"),
     (r"^/api/widget-types", "analytics: widget types"),
@@ -55,6 +58,11 @@ TAGS: list[dict[str, str]] = [
         "name": "analytics: transfer",
         "description": "Export a dashboard or a project, import with a dry-run plan, duplicate.",
     },
+    {
+        "name": "analytics: sharing",
+        "description": "Read-only links that work without login (make, list, revoke) and "
+        "the anonymous read through one (docs/sharing.md).",
+    },
     {"name": "analytics: widget types", "description": "The widget type registry."},
     {"name": "analytics: users", "description": "Who the token belongs to (family 1)."},
     {
@@ -69,6 +77,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "v1: projects", "description": "API family 2: projects and their members."},
     {"name": "v1: history", "description": "API family 2: versions, diffs, restore."},
     {"name": "v1: transfer", "description": "API family 2: export, import, duplicate."},
+    {"name": "v1: sharing", "description": "API family 2: a dashboard's share links."},
     {"name": "v1: users", "description": "Who the token belongs to (family 2)."},
     {"name": "auth", "description": "JWT: obtain, refresh (rotating), verify, logout."},
 ]
@@ -308,6 +317,7 @@ RESPONSE_HEADERS: dict[str, dict[str, list[str]]] = {
     "v1_project_members_list": {"200": ["X-Total-Count", "Link"]},
     "v1_dashboard_load": {"200": ["ETag"]},
     "dashboards_retrieve": {"200": ["ETag"]},
+    "shared_dashboard_retrieve": {"200": ["ETag"]},
     "dashboards_create": {"201": ["ETag", "Location"]},
     "dashboards_update": {"200": ["ETag"]},
     "dashboards_partial_update": {"200": ["ETag"]},

@@ -212,20 +212,6 @@ SharedDashboardSerializer = inline_serializer(
     },
 )
 
-NOT_FOUND_BODY = inline_serializer(
-    "SharedNotFound",
-    {
-        "error": inline_serializer(
-            "SharedNotFoundError",
-            {
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.JSONField(allow_null=True),
-            },
-        )
-    },
-)
-
 
 class SharedDashboardView(APIView):
     """`GET /api/shared/{token}`: no login; limited per token and per address."""
@@ -240,15 +226,11 @@ class SharedDashboardView(APIView):
         parameters=[
             OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER),
         ],
+        # 404 SHARE_NOT_FOUND: unknown, revoked or expired, one answer for all three;
+        # 400: a `var-` parameter the link does not open; 429: over a limit.
         responses={
             200: SharedDashboardSerializer,
             304: OpenApiResponse(description="Not modified: the ETag sent is current."),
-            400: OpenApiResponse(description="A `var-` parameter the link does not allow."),
-            404: OpenApiResponse(
-                NOT_FOUND_BODY,
-                description="Unknown, revoked or expired: one answer for all three.",
-            ),
-            429: OpenApiResponse(description="Over a limit; see Retry-After."),
         },
     )
     def get(self, request: Request, token: str) -> Response:
