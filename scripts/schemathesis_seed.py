@@ -41,12 +41,21 @@ for dashboard in Dashboard.objects.filter(owner=alice):
             message=f"Edit {step}",
         )
 
-scratch_projects, scratch_dashboards = [], []
+scratch_projects, scratch_dashboards, scratch_shares = [], [], []
 for index in range(3):
     project, _ = services.project_save(user=alice, id=None, name=f"Scratch {index}")
     scratch_projects.append(project.pk)
     dashboard = services.dashboard_create(user=alice, project=project, name=f"Scratch {index}")
     scratch_dashboards.append(dashboard.pk)
+    share, _ = services.share_create(actor=alice, dashboard=dashboard)
+    scratch_shares.append(share.pk)
+
+# Share links: tokens of alice's dashboards, so that anonymous reads reach real ones (a
+# DELETE revokes only the scratch dashboards' links, below).
+share_tokens = [
+    services.share_create(actor=alice, dashboard=dashboard)[1]
+    for dashboard in Dashboard.objects.filter(owner=alice)
+]
 
 
 def values(items: list) -> str:
@@ -69,6 +78,10 @@ values = {json.dumps(list(range(1, VERSIONS + 1)))}
 values = {values(scratch_projects)}
 [dictionaries.scratch_dashboards]
 values = {values(scratch_dashboards)}
+[dictionaries.share_tokens]
+values = {values(share_tokens)}
+[dictionaries.scratch_shares]
+values = {values(scratch_shares)}
 
 [parameters]
 "path.project_id" = {{ dictionary = "projects", probability = {probability} }}
@@ -77,6 +90,7 @@ values = {values(scratch_dashboards)}
 "path.user_id" = {{ dictionary = "users", probability = {probability} }}
 "path.number" = {{ dictionary = "versions", probability = {probability} }}
 "query.to" = {{ dictionary = "versions", probability = {probability} }}
+"path.token" = {{ dictionary = "share_tokens", probability = {probability} }}
 
 # A schema-valid request may still be refused for the state it meets: 409 (a duplicate,
 # an Idempotency-Key in use), 412 (a version that moved on) and 422 (an Idempotency-Key
@@ -95,7 +109,9 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 422, 429]
 # reorder: the list must name exactly the current assignments. v1 project delete: the
 # personal project stays. import: each document is written like a dashboard (widget
 # configs by type, refresh intervals 1-4 refused, a file naming one dashboard twice).
-# restore: schemathesis' coverage phase sends headers that break their documented
+# shares: variable names (object keys: no propertyNames in 3.0) and framing origins
+# (scheme://host[:port], a port up to 65535) have rules of their own; an expiry in the
+# past is refused. restore: schemathesis' coverage phase sends headers that break their documented
 # pattern as if valid (`If-Match: 0`); a malformed If-Match is a 400 (as on PUT/PATCH).
 [[operations]]
 include-operation-id = [
@@ -103,6 +119,7 @@ include-operation-id = [
   "dashboards_create", "dashboards_update", "dashboards_partial_update", "dashboards_list",
   "user_dashboards_reorder", "v1_project_delete", "project_import", "v1_project_import",
   "dashboard_duplicate", "v1_dashboard_duplicate", "dashboard_version_restore",
+  "dashboard_shares_create", "v1_dashboard_shares_create",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 429,
@@ -113,6 +130,7 @@ include-method = "DELETE"
 [operations.parameters]
 "path.project_id" = {{ dictionary = "scratch_projects", probability = {probability} }}
 "path.dashboard_id" = {{ dictionary = "scratch_dashboards", probability = {probability} }}
+"path.share_id" = {{ dictionary = "scratch_shares", probability = {probability} }}
 """
 with open(sys.argv[1], "w") as file:
     file.write(config)

@@ -237,8 +237,10 @@ def error_statuses(method: str, operation: dict[str, Any], path: str) -> list[in
     if parameters or "requestBody" in operation:
         statuses.append(400)  # bad query options, non-UUID path ids, bad bodies
     writes = method not in SAFE_METHODS and not path.startswith("/api/auth/")
-    if writes or re.search(r"/users/\{[^}]+\}", path):
-        statuses.append(403)  # writes; another user's assignments are for staff only
+    if writes or re.search(r"/users/\{[^}]+\}|/shares$", path):
+        # writes; another user's assignments are for staff only; a dashboard's share links
+        # are for those who may change it
+        statuses.append(403)
     # A path id, or an id in a write's body (projectId, dashboardId, a v1 save's id).
     if any(p.get("in") == "path" for p in parameters) or writes:
         statuses.append(404)
@@ -346,6 +348,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "projectId": {"type": "string", "format": "uuid"},
     "dashboard_id": {"type": "string", "format": "uuid"},
     "dashboardId": {"type": "string", "format": "uuid"},
+    "share_id": {"type": "string", "format": "uuid"},
     "user_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     "userId": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},

@@ -153,11 +153,18 @@
       return [];
     }
     page.etag = response.headers.get("ETag");
-    for (const fresh of body.widgets) {
-      const widget = page.widgets.find((w) => w.id === fresh.id);
-      if (widget) draw(widget, fresh.data, fresh.error || null);
-    }
-    return body.widgets.filter((w) => w.hasData).map(() => true);
+    // One entry per widget with data: true when it changed (and was redrawn).
+    return body.widgets
+      .filter((fresh) => fresh.hasData)
+      .map((fresh) => {
+        const widget = page.widgets.find((w) => w.id === fresh.id);
+        const state = JSON.stringify([fresh.data, fresh.error || null]);
+        if (!widget || JSON.stringify([widget.data, widget.error || null]) === state) return false;
+        widget.data = fresh.data;
+        widget.error = fresh.error || null;
+        draw(widget, fresh.data, widget.error);
+        return true;
+      });
   }
 
   async function refreshWidgets() {
