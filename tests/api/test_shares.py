@@ -3,10 +3,10 @@ lifecycle, who may manage links, tokens stored only as hashes, one 404 for every
 token, locked and open variables, rate limits, fixed query counts."""
 
 import hashlib
+import secrets
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -357,15 +357,20 @@ def test_v1_errors_are_in_its_envelope(client_for, alice, bob, board):
 # --- Limits -----------------------------------------------------------------------------
 
 
+def fresh_address() -> str:
+    """An address no other test counted against (counters live in the shared cache, which
+    a test must not flush: other runs share Redis, isolated by key prefix only)."""
+    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
 def test_reads_are_limited_per_token_with_retry_after(client_for, alice, board, settings):
     settings.SHARE_THROTTLE_TOKEN = "3/min"
-    cache.clear()
-    made = create(client_for(alice), board)
+    made = create(client_for(alice), board)  # a new token: a counter of its own
     url = f"/api/shared/{made['token']}"
     for _ in range(3):
-        assert anonymous().get(url, REMOTE_ADDR="192.0.2.1").status_code == 200
+        assert anonymous().get(url, REMOTE_ADDR=fresh_address()).status_code == 200
     # Another address does not help: the limit is the token's.
-    limited = anonymous().get(url, REMOTE_ADDR="192.0.2.2")
+    limited = anonymous().get(url, REMOTE_ADDR=fresh_address())
     err = error(limited, 429, "RATE_LIMITED")
     assert int(limited["Retry-After"]) >= 1
     assert err["details"]["retryAfter"] > 0
@@ -373,16 +378,17 @@ def test_reads_are_limited_per_token_with_retry_after(client_for, alice, board, 
 
 def test_reads_are_limited_per_address(client_for, alice, board, settings):
     settings.SHARE_THROTTLE_ADDRESS = "2/min"
-    cache.clear()
     client = client_for(alice)
     first, second = create(client, board), create(client, board)
-    assert anonymous().get(f"/api/shared/{first['token']}").status_code == 200
-    assert anonymous().get(f"/api/shared/{second['token']}").status_code == 200
-    limited = anonymous().get(f"/api/shared/{first['token']}")
+    address = fresh_address()
+    assert anonymous().get(f"/api/shared/{first['token']}", REMOTE_ADDR=address).status_code == 200
+    assert anonymous().get(f"/api/shared/{second['token']}", REMOTE_ADDR=address).status_code == 200
+    limited = anonymous().get(f"/api/shared/{first['token']}", REMOTE_ADDR=address)
     assert limited.status_code == 429
     assert limited.has_header("Retry-After")
     assert (
-        anonymous().get(f"/api/shared/{first['token']}", REMOTE_ADDR="192.0.2.9").status_code == 200
+        anonymous().get(f"/api/shared/{first['token']}", REMOTE_ADDR=fresh_address()).status_code
+        == 200
     )
 
 
