@@ -3,7 +3,9 @@ browser context (no login, no cookies), live: new points show without a reload, 
 to the dashboard reloads the page, revoking kills the link."""
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
@@ -85,3 +87,65 @@ def test_a_share_link_opens_without_login_and_stays_live(live_server, browser, s
     expect(page.locator("h1")).to_have_text("This link is not valid")
     viewer.close()
     api.close()
+
+
+def _serve(pages: dict[str, str]) -> tuple[ThreadingHTTPServer, str]:
+    """Another site: a server of its own on a free local port, answering `pages` by path
+    (read at each request, so they may be written once the origin is known)."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = pages.get(self.path, "").encode()
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_site_may_frame_a_share_page_and_nothing_else(live_server, browser):
+    alice = UserFactory(username="alice")
+    project = ProjectFactory(owner=alice)
+    dashboard = services.dashboard_create(
+        user=alice, project=project, name="Embedded", widgets=WIDGETS[-1:]
+    )
+    pages: dict[str, str] = {}
+    server, embedder = _serve(pages)
+    _, allowed = services.share_create(actor=alice, dashboard=dashboard, frame_ancestors=[embedder])
+    _, elsewhere = services.share_create(
+        actor=alice, dashboard=dashboard, frame_ancestors=["https://intranet.example.com"]
+    )
+    frames = {
+        "allowed": f"{live_server.url}/s/{allowed}",
+        "elsewhere": f"{live_server.url}/s/{elsewhere}",
+        "live page": f"{live_server.url}/dashboards/{dashboard.pk}/",
+        "login": f"{live_server.url}/accounts/login/",
+    }
+    pages["/"] = "<!doctype html>" + "".join(
+        f'<iframe name="{name}" src="{url}"></iframe>' for name, url in frames.items()
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{embedder}/")
+        embedded = page.frame_locator('iframe[name="allowed"]')
+        expect(embedded.locator("h1")).to_have_text("Embedded")
+        page.wait_for_timeout(500)
+        for name in ("elsewhere", "live page", "login"):
+            frame = page.frame(name=name)
+            # A refused frame never gets the document: Chromium shows its own error page.
+            assert frame is not None
+            assert frame.url.startswith("chrome-error://"), (name, frame.url)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
