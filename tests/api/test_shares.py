@@ -340,6 +340,17 @@ def test_v1_makes_lists_and_revokes_links(client_for, alice, board):
     assert gone.json()["code"] == "SHARE_NOT_FOUND"
 
 
+def test_a_link_made_in_one_family_is_managed_in_the_other(client_for, alice, board):
+    client = client_for(alice)
+    made = client.post(v1_url(board), {"variables": {"region": "north"}}, format="json")
+    share_id = made.json()["data"]["id"]
+    (item,) = client.get(shares_url(board)).json()["value"]
+    assert item["id"] == share_id
+    assert item["variables"] == {"region": "north"}
+    assert client.delete(f"{shares_url(board)}/{share_id}").status_code == 204
+    assert client.get(v1_url(board)).json()["data"] == []
+
+
 def test_v1_errors_are_in_its_envelope(client_for, alice, bob, board):
     past = (timezone.now() - timedelta(days=1)).isoformat()
     refused = client_for(alice).post(v1_url(board), {"expires_at": past}, format="json")
