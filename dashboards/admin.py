@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path
-from django.utils.html import format_html
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from dashboards import admin_history, services, variables
@@ -26,6 +26,7 @@ from dashboards.limits import VERSION_MESSAGE_MAX_LENGTH
 from dashboards.models import (
     MAX_WIDGETS,
     Dashboard,
+    DashboardShare,
     MetricPoint,
     Project,
     ProjectMembership,
@@ -167,7 +168,15 @@ class DashboardAdmin(admin.ModelAdmin):
     list_select_related = ["project", "owner"]
     search_fields = ["name", "description", "owner__username", "project__name"]
     autocomplete_fields = ["owner", "project"]
-    readonly_fields = ["id", "version", "widget_count", "created_at", "updated_at", "links"]
+    readonly_fields = [
+        "id",
+        "version",
+        "widget_count",
+        "created_at",
+        "updated_at",
+        "links",
+        "share_links",
+    ]
     fieldsets = [
         (None, {"fields": ["id", "name", "project", "owner", "scope", "type", "description"]}),
         ("Behaviour", {"fields": ["refresh_interval", "definition"]}),
@@ -175,6 +184,7 @@ class DashboardAdmin(admin.ModelAdmin):
             "History",
             {"fields": ["message", "version", "widget_count", "created_at", "updated_at", "links"]},
         ),
+        ("Sharing", {"fields": ["share_links"]}),
     ]
     inlines = [WidgetInline]
     formfield_overrides = JSON_OVERRIDES
@@ -189,6 +199,34 @@ class DashboardAdmin(admin.ModelAdmin):
             obj.pk,
             obj.pk,
         )
+
+    @admin.display(description="share links")
+    def share_links(self, obj: Dashboard) -> str:
+        """The links that are not revoked (tokens are never shown: only their last four
+        characters); revoking is on the share links' own list."""
+        if obj.pk is None or obj._state.adding:
+            return "-"
+        shares = obj.shares.filter(revoked_at__isnull=True).order_by("-created_at")
+        items = format_html_join(
+            "",
+            "<li>…{} · made {} · {}</li>",
+            (
+                (
+                    share.token_last4,
+                    f"{share.created_at:%Y-%m-%d %H:%M} UTC",
+                    f"expires {share.expires_at:%Y-%m-%d %H:%M} UTC"
+                    if share.expires_at
+                    else "never expires",
+                )
+                for share in shares
+            ),
+        )
+        manage = format_html(
+            '<a href="{}?dashboard__id__exact={}">all links of this dashboard, to revoke</a>',
+            reverse("admin:dashboards_dashboardshare_changelist"),
+            obj.pk,
+        )
+        return format_html("<ul>{}</ul>{}", items, manage) if items else manage
 
     def changeform_view(
         self,
@@ -326,6 +364,58 @@ class UserDashboardAdmin(admin.ModelAdmin):
                 actor=request.user, user_id=obj.user_id, dashboard=obj.dashboard
             )
             obj.is_default = True
+
+
+@admin.register(DashboardShare)
+class DashboardShareAdmin(admin.ModelAdmin):
+    """Share links, read-only: they are made through the API; here they are listed and
+    revoked (through the service). The token is never shown, nor its hash."""
+
+    list_display = [
+        "__str__",
+        "dashboard",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
+    list_select_related = ["dashboard", "created_by"]
+    search_fields = ["dashboard__name", "token_last4"]
+    fields = [
+        "id",
+        "dashboard",
+        "token_last4",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "variables",
+        "allow_variables",
+        "frame_ancestors",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a link's token is shown once, to whoever makes it through the API
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing to edit; revoking is the action
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked links stay on record
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("dashboards.change_dashboardshare")
+
+    @admin.action(description="Revoke selected share links", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[DashboardShare]) -> None:
+        revoked = 0
+        for share in queryset.filter(revoked_at__isnull=True).select_related("dashboard"):
+            services.share_revoke(actor=request.user, share=share, as_admin=True)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} share link(s).", messages.SUCCESS)
 
 
 @admin.register(MetricPoint)

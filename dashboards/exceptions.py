@@ -81,6 +81,14 @@ class VersionNotFound(NotFound):
     default_message = "This version of the dashboard does not exist."
 
 
+class ShareNotFound(NotFound):
+    """A share link (or a share id) that does not exist, was revoked or has expired: all
+    answer alike, so a token's history cannot be probed."""
+
+    code = "SHARE_NOT_FOUND"
+    default_message = "This link does not exist or is no longer valid."
+
+
 class PermissionDenied(DomainError):
     """The caller can see the object but may not do this to it."""
 

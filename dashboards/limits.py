@@ -51,3 +51,17 @@ MAX_VARIABLES = 20
 VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 MAX_VARIABLE_OPTIONS = 100
 MAX_TIME_RANGE_YEARS = 10
+# Share links (docs/sharing.md). A token is `secrets.token_urlsafe(SHARE_TOKEN_BYTES)`:
+# 256 bits, 43 URL-safe characters; only its SHA-256 is stored.
+SHARE_TOKEN_BYTES = 32
+SHARE_TOKEN_LENGTH = 43
+SHARE_TOKEN_HASH_LENGTH = 64
+SHARE_TOKEN_SHOWN_CHARS = 4
+VARIABLE_NAME_MAX_LENGTH = 64
+# What one link may lock or open to its viewers, and where it may be framed.
+MAX_SHARE_VARIABLES = 20
+SHARE_VARIABLE_VALUE_MAX_LENGTH = 200
+MAX_SHARE_FRAME_ANCESTORS = 10
+SHARE_ORIGIN_MAX_LENGTH = 200
+# Links of one dashboard that are not revoked (expired ones count until revoked).
+MAX_ACTIVE_SHARES = 50

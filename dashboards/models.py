@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
 
 from dashboards.exceptions import DomainError
 from dashboards.jsonlimits import document_problem
@@ -31,12 +32,19 @@ from dashboards.limits import (
     NAME_MAX_LENGTH,
     ROLES,
     SCOPES,
+    SHARE_TOKEN_HASH_LENGTH,
+    SHARE_TOKEN_SHOWN_CHARS,
     SIZES,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
     WIDGET_KEY_MAX_LENGTH,
     WIDGET_KEY_PATTERN,
     WIDGET_TITLE_MAX_LENGTH,
+)
+from dashboards.share_rules import (
+    validate_allow_variables,
+    validate_frame_ancestors,
+    validate_share_variables,
 )
 from dashboards.widgets import registry
 
@@ -320,6 +328,62 @@ class DashboardVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dashboard_id} v{self.number}"
+
+
+class DashboardShare(models.Model):
+    """A read-only link to a dashboard that works without login (docs/sharing.md).
+
+    Only the SHA-256 of its token is kept (`token_hash`, unique: the lookup); the token is
+    shown once, when the link is made. Revoking sets `revoked_at`: the row stays for the
+    record, the link is dead. Deleting the dashboard deletes its links.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="shares")
+    token_hash = models.CharField(max_length=SHARE_TOKEN_HASH_LENGTH, unique=True, editable=False)
+    token_last4 = models.CharField(max_length=SHARE_TOKEN_SHOWN_CHARS, editable=False)
+    # A link outlives its maker's account: whoever may change the dashboard can revoke it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Locked variable values (name -> value) and the names a viewer may set.
+    variables = models.JSONField(default=dict, blank=True, validators=[validate_share_variables])
+    allow_variables = models.JSONField(
+        default=list, blank=True, validators=[validate_allow_variables]
+    )
+    # Origins that may frame the page; empty: settings.SHARE_FRAME_ANCESTORS.
+    frame_ancestors = models.JSONField(
+        default=list, blank=True, validators=[validate_frame_ancestors]
+    )
+
+    class Meta:
+        ordering = ["dashboard", "-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("token_hash"), SHARE_TOKEN_HASH_LENGTH),
+                name="share_token_hash_length",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("token_last4"), SHARE_TOKEN_SHOWN_CHARS),
+                name="share_token_last4_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("created_at")),
+                name="share_expires_after_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("created_at")),
+                name="share_revoked_after_created",
+            ),
+        ]
+        # The dashboard's links, newest first (the API list and the admin inline).
+        indexes = [models.Index(fields=["dashboard", "created_at"], name="share_dashboard_created")]
+
+    def __str__(self) -> str:
+        return f"…{self.token_last4} for {self.dashboard_id}"
 
 
 def _group_config_errors(details: dict[str, list[str]]) -> dict[str, list[str]]:

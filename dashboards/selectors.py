@@ -2,8 +2,10 @@
 may not see. Invisible and missing raise the same NotFound."""
 
 import contextlib
+import hmac
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,17 +18,22 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from dashboards import permissions
 from dashboards.exceptions import (
     DashboardNotFound,
     PermissionDenied,
     ProjectNotFound,
+    ShareNotFound,
     UserNotFound,
+    ValidationFailed,
     VersionNotFound,
 )
+from dashboards.limits import SHARE_VARIABLE_VALUE_MAX_LENGTH
 from dashboards.models import (
     Dashboard,
+    DashboardShare,
     DashboardVersion,
     Project,
     ProjectMembership,
@@ -34,6 +41,7 @@ from dashboards.models import (
     Widget,
 )
 from dashboards.rows import ModelRows
+from dashboards.share_rules import token_hash
 from dashboards.specs import DOCUMENT_FIELDS, export_document
 
 
@@ -352,3 +360,93 @@ def project_export_documents(*, user: Any, project: Project) -> Iterator[dict[st
                     own.append(_Row(pending))
                 pending = next(widget_rows, None)
             yield export_document(_Row(row), own)
+
+
+# --- Share links (docs/sharing.md) --------------------------------------------------------
+
+VARIABLE_PARAMETER_PREFIX = "var-"
+
+
+def _may_manage_shares(user: Any, dashboard: Dashboard) -> None:
+    # The dashboard is visible (dashboard_get); seeing its links needs change rights.
+    if not permissions.can_change_dashboard(user, dashboard):
+        raise PermissionDenied("You may view this dashboard but not its share links.")
+
+
+def share_list(*, user: Any, dashboard: Dashboard) -> QuerySet[DashboardShare]:
+    """The dashboard's links that are not revoked, newest first (expired ones included,
+    marked by `expires_at`): at most MAX_ACTIVE_SHARES rows, one index range."""
+    _may_manage_shares(user, dashboard)
+    return DashboardShare.objects.filter(dashboard=dashboard, revoked_at__isnull=True).order_by(
+        "-created_at", "id"
+    )
+
+
+def share_get(*, user: Any, dashboard: Dashboard, share_id: Any) -> DashboardShare:
+    """One link of this dashboard that is not revoked; another dashboard's link, a revoked
+    one or a malformed id is ShareNotFound."""
+    _may_manage_shares(user, dashboard)
+    pk = parse_uuid(share_id)
+    share = (
+        DashboardShare.objects.filter(pk=pk, dashboard=dashboard, revoked_at__isnull=True).first()
+        if pk
+        else None
+    )
+    if share is None:
+        raise ShareNotFound()
+    share.dashboard = dashboard
+    return share
+
+
+def share_resolve(*, token: str, now: datetime | None = None) -> DashboardShare:
+    """The live link a token opens, its dashboard and widgets loaded (two queries).
+
+    Unknown, revoked and expired tokens are one ShareNotFound after the same single
+    lookup by hash, so neither the answer nor its time tells them apart.
+    """
+    digest = token_hash(token)
+    share = DashboardShare.objects.select_related("dashboard").filter(token_hash=digest).first()
+    now = now or timezone.now()
+    live = (
+        share is not None
+        # The index found it by equality; the constant-time check keeps the comparison
+        # of secrets in Python free of early exits as well.
+        and hmac.compare_digest(share.token_hash, digest)
+        and share.revoked_at is None
+        and (share.expires_at is None or share.expires_at > now)
+    )
+    if not live:
+        raise ShareNotFound()
+    _attach_widgets(share.dashboard)
+    return share
+
+
+def share_variable_overrides(
+    *, share: DashboardShare, params: Iterable[tuple[str, list[str]]]
+) -> dict[str, str]:
+    """The variable values of one read through a link: its locked values, plus the
+    viewer's `var-NAME=value` query parameters for names the link opens (`allow_variables`).
+
+    A locked name, a name the link does not open, or one given twice is VALIDATION_ERROR
+    naming the parameter. Widget data takes the returned mapping as the request's
+    variable values, as an authenticated read takes its own `var-` parameters.
+    """
+    overrides = dict(share.variables)
+    allowed = set(share.allow_variables)
+    for key, values in params:
+        if not key.startswith(VARIABLE_PARAMETER_PREFIX):
+            continue
+        name = key[len(VARIABLE_PARAMETER_PREFIX) :]
+        if name in share.variables:
+            message = "This link locks this variable; it cannot be changed."
+        elif name not in allowed:
+            message = "This link does not let viewers set this variable."
+        elif len(values) > 1:
+            message = "Give this variable once."
+        elif len(values[0]) > SHARE_VARIABLE_VALUE_MAX_LENGTH or "\x00" in values[0]:
+            message = f"At most {SHARE_VARIABLE_VALUE_MAX_LENGTH} characters, no null characters."
+        else:
+            overrides[name] = values[0]
+            continue
+        raise ValidationFailed(f"{key}: {message}", details={key: [message]})
+    return overrides

@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from dashboards.limits import DEFAULT_VERSIONS_KEEP, MAX_IMPORT_BODY_BYTES
+from dashboards.share_rules import origin_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -281,6 +282,22 @@ SILENCED_SYSTEM_CHECKS = [
     # Preloading HSTS is a one-way decision for the domain owner, not for the app.
     "security.W021",
 ]
+
+# --- Share links (docs/sharing.md) ----------------------------------------------------
+# Who may frame a share page whose link names no origins of its own: `*` (any site; the
+# page has no session and nothing to click but Refresh), `'self'`, `'none'`, or origins
+# such as https://intranet.example.com. Every other page refuses all frames.
+SHARE_FRAME_ANCESTORS = env_list("SHARE_FRAME_ANCESTORS", "*")
+for _source in SHARE_FRAME_ANCESTORS:
+    if _source not in {"*", "'self'", "'none'"} and origin_problem(_source):
+        raise ImproperlyConfigured(f"SHARE_FRAME_ANCESTORS: {origin_problem(_source)}")
+if "'none'" in SHARE_FRAME_ANCESTORS and len(SHARE_FRAME_ANCESTORS) > 1:
+    raise ImproperlyConfigured("SHARE_FRAME_ANCESTORS: 'none' stands alone.")
+# Anonymous reads through a link, per token and per client address (429 with Retry-After):
+# a wall display polling every 10 s makes 6 requests a minute, a room of 50 viewers behind
+# one address at the fastest refresh (5 s) 600; both stay well under.
+SHARE_THROTTLE_TOKEN = os.environ.get("SHARE_THROTTLE_TOKEN", "1800/min")
+SHARE_THROTTLE_ADDRESS = os.environ.get("SHARE_THROTTLE_ADDRESS", "1200/min")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -41,12 +41,21 @@ for dashboard in Dashboard.objects.filter(owner=alice):
             message=f"Edit {step}",
         )
 
-scratch_projects, scratch_dashboards = [], []
+scratch_projects, scratch_dashboards, scratch_shares = [], [], []
 for index in range(3):
     project, _ = services.project_save(user=alice, id=None, name=f"Scratch {index}")
     scratch_projects.append(project.pk)
     dashboard = services.dashboard_create(user=alice, project=project, name=f"Scratch {index}")
     scratch_dashboards.append(dashboard.pk)
+    share, _ = services.share_create(actor=alice, dashboard=dashboard)
+    scratch_shares.append(share.pk)
+
+# Share links: tokens of alice's dashboards, so that anonymous reads reach real ones (a
+# DELETE revokes only the scratch dashboards' links, below).
+share_tokens = [
+    services.share_create(actor=alice, dashboard=dashboard)[1]
+    for dashboard in Dashboard.objects.filter(owner=alice)
+]
 
 
 def values(items: list) -> str:
@@ -69,6 +78,10 @@ values = {json.dumps(list(range(1, VERSIONS + 1)))}
 values = {values(scratch_projects)}
 [dictionaries.scratch_dashboards]
 values = {values(scratch_dashboards)}
+[dictionaries.share_tokens]
+values = {values(share_tokens)}
+[dictionaries.scratch_shares]
+values = {values(scratch_shares)}
 
 [parameters]
 "path.project_id" = {{ dictionary = "projects", probability = {probability} }}
@@ -77,6 +90,7 @@ values = {values(scratch_dashboards)}
 "path.user_id" = {{ dictionary = "users", probability = {probability} }}
 "path.number" = {{ dictionary = "versions", probability = {probability} }}
 "query.to" = {{ dictionary = "versions", probability = {probability} }}
+"path.token" = {{ dictionary = "share_tokens", probability = {probability} }}
 
 # A schema-valid request may still be refused for the state it meets: 409 (a duplicate,
 # an Idempotency-Key in use), 412 (a version that moved on) and 422 (an Idempotency-Key
@@ -97,7 +111,9 @@ expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 422, 429]
 # configs by type, refresh intervals 1-4 refused, a file naming one dashboard twice).
 # v1 lists: `cursor` is an opaque token this server signed (any other string is a 400).
 # v1 project save: `metadata` is free-form JSON that may hold no U+0000 at any depth.
-# restore: schemathesis' coverage phase sends headers that break their documented
+# shares: variable names (object keys: no propertyNames in 3.0) and framing origins
+# (scheme://host[:port], a port up to 65535) have rules of their own; an expiry in the
+# past is refused. restore: schemathesis' coverage phase sends headers that break their documented
 # pattern as if valid (`If-Match: 0`); a malformed If-Match is a 400 (as on PUT/PATCH).
 # dashboard reads with `var-timeRange`: a well-formed value is still a 400 on a dashboard
 # that declares no time range, or for an interval backwards or over 10 years; a CSV of a
@@ -117,6 +133,7 @@ include-operation-id = [
   "v1_dashboards_list", "v1_project_dashboards_list", "v1_projects_list",
   "v1_project_members_list", "v1_dashboard_versions_list", "v1_project_save",
   "dashboards_retrieve", "v1_dashboard_load", "dashboard_widget_data",
+  "dashboard_shares_create", "v1_dashboard_shares_create",
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 429,
@@ -127,6 +144,7 @@ include-method = "DELETE"
 [operations.parameters]
 "path.project_id" = {{ dictionary = "scratch_projects", probability = {probability} }}
 "path.dashboard_id" = {{ dictionary = "scratch_dashboards", probability = {probability} }}
+"path.share_id" = {{ dictionary = "scratch_shares", probability = {probability} }}
 """
 with open(sys.argv[1], "w") as file:
     file.write(config)

@@ -1,11 +1,12 @@
-"""Pieces both API families share: the dashboard ETag, reading If-Match, and the
-`var-<name>` query parameters of the reads that compute widget data."""
+"""Pieces both API families share: the dashboard ETag, reading If-Match, the
+`var-<name>` query parameters of the reads that compute widget data, a share's URL."""
 
 import hashlib
 import json
 import re
 
 from django.http import HttpRequest
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter
 
 from dashboards import variables
@@ -73,3 +74,8 @@ def expected_version_from_if_match(request: HttpRequest, dashboard: Dashboard) -
         "If-Match must be an ETag returned by this API.",
         details={"If-Match": ["Not an ETag returned by this API."]},
     )
+
+
+def share_url(request: HttpRequest, token: str) -> str:
+    """The page a share link opens (`/s/{token}`), absolute."""
+    return request.build_absolute_uri(reverse("share-page", args=[token]))

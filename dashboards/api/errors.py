@@ -37,6 +37,9 @@ _CAMEL = {
     "dashboard_id": "dashboardId",
     "created_at": "createdAt",
     "updated_at": "updatedAt",
+    "expires_at": "expiresAt",
+    "allow_variables": "allowVariables",
+    "frame_ancestors": "frameAncestors",
     "non_field_errors": "body",
 }
 

@@ -10,7 +10,18 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dashboards.limits import MAX_WIDGETS, SIZES, WIDGET_KEY_PATTERN, WIDGET_TITLE_MAX_LENGTH
+from dashboards.limits import (
+    MAX_SHARE_FRAME_ANCESTORS,
+    MAX_SHARE_VARIABLES,
+    MAX_WIDGETS,
+    SHARE_ORIGIN_MAX_LENGTH,
+    SHARE_VARIABLE_VALUE_MAX_LENGTH,
+    SIZES,
+    VARIABLE_NAME_MAX_LENGTH,
+    VARIABLE_NAME_PATTERN,
+    WIDGET_KEY_PATTERN,
+    WIDGET_TITLE_MAX_LENGTH,
+)
 from dashboards.widgets import registry
 
 
@@ -87,3 +98,29 @@ class WidgetListField(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("child", serializers.JSONField())
         super().__init__(**kwargs)
+
+
+# Share links' fields (both families; the rules are in dashboards/share_rules.py).
+def variables_field(**kwargs: Any) -> serializers.DictField:
+    return serializers.DictField(
+        child=StrictCharField(
+            max_length=SHARE_VARIABLE_VALUE_MAX_LENGTH, allow_blank=True, trim_whitespace=False
+        ),
+        **kwargs,
+    )
+
+
+def names_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.RegexField(VARIABLE_NAME_PATTERN, max_length=VARIABLE_NAME_MAX_LENGTH),
+        max_length=MAX_SHARE_VARIABLES,
+        **kwargs,
+    )
+
+
+def origins_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=StrictCharField(max_length=SHARE_ORIGIN_MAX_LENGTH),
+        max_length=MAX_SHARE_FRAME_ANCESTORS,
+        **kwargs,
+    )

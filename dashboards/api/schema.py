@@ -23,6 +23,7 @@ from dashboards.api.v1.filters import PARAMETERS as V1_FILTER_PARAMETERS
 TAG_RULES: list[tuple[str, str]] = [
     (r"^/api/v1/dashboards/[^/]+/[^/]+/versions", "v1: history"),
     (r"^/api/v1/dashboards/[^/]+/[^/]+/duplicate", "v1: transfer"),
+    (r"^/api/v1/dashboards/[^/]+/[^/]+/shares", "v1: sharing"),
     (r"^/api/v1/projects/[^/]+/(export|import)", "v1: transfer"),
     (r"^/api/v1/dashboards", "v1: dashboards"),
     (r"^/api/v1/projects", "v1: projects"),
@@ -34,6 +35,8 @@ TAG_RULES: list[tuple[str, str]] = [
     (r"^/api/users/", "analytics: user dashboards"),
     (r"^/api/dashboards/[^/]+/versions", "analytics: history"),
     (r"^/api/dashboards/[^/]+/(export|duplicate)", "analytics: transfer"),
+    (r"^/api/dashboards/[^/]+/shares", "analytics: sharing"),
+    (r"^/api/shared/", "analytics: sharing"),
     (r"^/api/projects/[^/]+/(export|import)", "analytics: transfer"),
     (r"^/api/dashboards", "analytics: dashboards"),
     (r"^/api/widget-types", "analytics: widget types"),
@@ -56,6 +59,11 @@ TAGS: list[dict[str, str]] = [
         "name": "analytics: transfer",
         "description": "Export a dashboard or a project, import with a dry-run plan, duplicate.",
     },
+    {
+        "name": "analytics: sharing",
+        "description": "Read-only links that work without login (make, list, revoke) and "
+        "the anonymous read through one (docs/sharing.md).",
+    },
     {"name": "analytics: widget types", "description": "The widget type registry."},
     {"name": "analytics: users", "description": "Who the token belongs to (family 1)."},
     {
@@ -70,6 +78,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "v1: projects", "description": "API family 2: projects and their members."},
     {"name": "v1: history", "description": "API family 2: versions, diffs, restore."},
     {"name": "v1: transfer", "description": "API family 2: export, import, duplicate."},
+    {"name": "v1: sharing", "description": "API family 2: a dashboard's share links."},
     {"name": "v1: users", "description": "Who the token belongs to (family 2)."},
     {"name": "auth", "description": "JWT: obtain, refresh (rotating), verify, logout."},
 ]
@@ -229,8 +238,10 @@ def error_statuses(method: str, operation: dict[str, Any], path: str) -> list[in
     if parameters or "requestBody" in operation:
         statuses.append(400)  # bad query options, non-UUID path ids, bad bodies
     writes = method not in SAFE_METHODS and not path.startswith("/api/auth/")
-    if writes or re.search(r"/users/\{[^}]+\}", path):
-        statuses.append(403)  # writes; another user's assignments are for staff only
+    if writes or re.search(r"/users/\{[^}]+\}|/shares$", path):
+        # writes; another user's assignments are for staff only; a dashboard's share links
+        # are for those who may change it
+        statuses.append(403)
     # A path id, or an id in a write's body (projectId, dashboardId, a v1 save's id).
     if any(p.get("in") == "path" for p in parameters) or writes:
         statuses.append(404)
@@ -312,6 +323,7 @@ RESPONSE_HEADERS: dict[str, dict[str, list[str]]] = {
     "v1_project_members_list": {"200": ["X-Total-Count", "Link"]},
     "v1_dashboard_load": {"200": ["ETag"]},
     "dashboards_retrieve": {"200": ["ETag"]},
+    "shared_dashboard_retrieve": {"200": ["ETag"]},
     "dashboards_create": {"201": ["ETag", "Location"]},
     "dashboards_update": {"200": ["ETag"]},
     "dashboards_partial_update": {"200": ["ETag"]},
@@ -340,6 +352,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "projectId": {"type": "string", "format": "uuid"},
     "dashboard_id": {"type": "string", "format": "uuid"},
     "dashboardId": {"type": "string", "format": "uuid"},
+    "share_id": {"type": "string", "format": "uuid"},
     "user_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     "userId": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},

@@ -29,6 +29,7 @@ from dashboards.services.projects import (
     project_save,
     project_update,
 )
+from dashboards.services.shares import share_create, share_revoke
 from dashboards.services.transfer import dashboard_duplicate, dashboards_import
 
 __all__ = [
@@ -51,4 +52,6 @@ __all__ = [
     "project_get_personal",
     "project_save",
     "project_update",
+    "share_create",
+    "share_revoke",
 ]

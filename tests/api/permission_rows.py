@@ -14,7 +14,8 @@ and `admin` as members of those roles; D_shared (project scope, widget w1) and D
 (owner's, user scope, widget w1, assigned to `assignee`, who is in no project of theirs);
 `outsider`'s project OP with their private D_out, assigned to `viewer` (as D_shared is);
 `staff` (is_staff, no memberships, no model permissions) and `superuser`. Placeholders in
-paths and bodies: {P} {OP} {D_shared} {D_private} {D_out} and the actors' user ids
+paths and bodies: {P} {OP} {D_shared} {D_private} {D_out}, D_shared's share link {SHARE}
+(its id) and {SHARE_TOKEN} (its token), and the actors' user ids
 {OWNER} {VIEWER} {ASSIGNEE} {OUTSIDER}; {ME}, {ACCESS}, {REFRESH} are the calling actor's
 own username and tokens.
 """
@@ -140,6 +141,23 @@ V1_IMPORT = {
     "message": "m",
 }
 DUPLICATE = {"name": "Copy", "scope": "project", "message": "m"}
+# A share link's settings, every field set (docs/sharing.md).
+SHARE_BODY = {
+    "expiresAt": "2999-01-01T00:00:00Z",
+    "variables": {"region": "north"},
+    "allowVariables": ["timeRange"],
+    "frameAncestors": ["https://intranet.example.com"],
+}
+V1_SHARE_BODY = {
+    "expires_at": "2999-01-01T00:00:00Z",
+    "variables": {"region": "north"},
+    "allow_variables": ["timeRange"],
+    "frame_ancestors": ["https://intranet.example.com"],
+}
+CREATE_SHARED = "401 201 403 201 201 404 404 404 201"
+CREATE_PRIVATE = "401 201 404 404 404 403 404 404 201"
+# Anyone with the token reads D_shared's name through it; nothing else (no ids).
+EVERYONE_READS_SHARED = {actor: frozenset({"D_shared"}) for actor in ACTORS}
 V1_SHARED = "/api/v1/dashboards/{P}/{D_shared}"
 V1_PRIVATE = "/api/v1/dashboards/{P}/{D_private}"
 
@@ -180,6 +198,32 @@ ROUTES: dict[str, list[Row]] = {
             "post", f"/api/dashboards/{SHARED}/versions/1/restore", CHANGE_SHARED, {"message": "m"}
         ),
         row("post", f"/api/dashboards/{PRIVATE}/versions/1/restore", CHANGE_PRIVATE, {}),
+    ],
+    # Share links (docs/sharing.md): managed by those who may change the dashboard, read by
+    # anyone with the token.
+    "analytics:dashboard-share-list": [
+        row("get", f"/api/dashboards/{SHARED}/shares", CHANGE_SHARED),
+        row("get", f"/api/dashboards/{PRIVATE}/shares", CHANGE_PRIVATE),
+        row("post", f"/api/dashboards/{SHARED}/shares", CREATE_SHARED, SHARE_BODY),
+        row("post", f"/api/dashboards/{PRIVATE}/shares", CREATE_PRIVATE, {}),
+    ],
+    "analytics:dashboard-share-detail": [
+        row(
+            "delete",
+            f"/api/dashboards/{SHARED}/shares/{{SHARE}}",
+            "401 204 403 204 204 404 404 404 204",
+        ),
+        # The link is D_shared's: through another dashboard it does not exist (the
+        # assignee may see D_private but not manage its links: 403 before any lookup).
+        row(
+            "delete",
+            f"/api/dashboards/{PRIVATE}/shares/{{SHARE}}",
+            "401 404 404 404 404 403 404 404 404",
+        ),
+    ],
+    "analytics:shared": [
+        row("get", "/api/shared/{SHARE_TOKEN}", PUBLIC, also_reads=EVERYONE_READS_SHARED),
+        row("get", "/api/shared/not-a-token", "404 404 404 404 404 404 404 404 404"),
     ],
     # Transfer (docs/transfer.md).
     "analytics:dashboard-export": [
@@ -341,6 +385,20 @@ ROUTES: dict[str, list[Row]] = {
         ),
         row("post", f"{V1_PRIVATE}/versions/1/restore?scope=user", CHANGE_PRIVATE, {}),
     ],
+    "v1:dashboard-share-list": [
+        row("get", f"{V1_SHARED}/shares?scope=project", CHANGE_SHARED),
+        row("get", f"{V1_PRIVATE}/shares?scope=user", CHANGE_PRIVATE),
+        row("post", f"{V1_SHARED}/shares?scope=project", CREATE_SHARED, V1_SHARE_BODY),
+        row("post", f"{V1_PRIVATE}/shares?scope=user", CREATE_PRIVATE, {}),
+    ],
+    "v1:dashboard-share-detail": [
+        row("delete", f"{V1_SHARED}/shares/{{SHARE}}?scope=project", CHANGE_SHARED),
+        row(
+            "delete",
+            f"{V1_PRIVATE}/shares/{{SHARE}}?scope=user",
+            "401 404 404 404 404 403 404 404 404",
+        ),
+    ],
     "v1:dashboard-duplicate": [
         row("post", f"{V1_SHARED}/duplicate?scope=project", CREATE_IN_P, DUPLICATE),
         row("post", f"{V1_PRIVATE}/duplicate?scope=user", DUPLICATE_PRIVATE, {}),
@@ -416,6 +474,12 @@ ROUTES: dict[str, list[Row]] = {
             "302 200 404 404 404 200 404 404 200",
             also_reads={"assignee": frozenset({"P"})},
         ),
+    ],
+    # A share link's page: no login; GET and HEAD only.
+    "share-page": [
+        row("get", "/s/{SHARE_TOKEN}", PUBLIC, also_reads=EVERYONE_READS_SHARED),
+        row("get", "/s/not-a-token", "404 404 404 404 404 404 404 404 404"),
+        row("post", "/s/{SHARE_TOKEN}", "405 405 405 405 405 405 405 405 405", encoding="form"),
     ],
     "login": [
         row("get", "/accounts/login/", PUBLIC),

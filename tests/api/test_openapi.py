@@ -295,6 +295,8 @@ IDEMPOTENT_OPERATIONS = {
     ("/api/dashboards/{dashboard_id}/duplicate", "post"),
     ("/api/v1/projects/{project_id}/import", "post"),
     ("/api/v1/dashboards/{project_id}/{dashboard_id}/duplicate", "post"),
+    ("/api/dashboards/{dashboard_id}/shares", "post"),
+    ("/api/v1/dashboards/{project_id}/{dashboard_id}/shares", "post"),
 }
 
 

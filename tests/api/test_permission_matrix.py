@@ -87,11 +87,16 @@ ADMIN_OBJECTS = {
     ("dashboards", "dashboard"): "D_shared",
     ("dashboards", "userdashboard"): "assignment",
     ("dashboards", "metricpoint"): "point",
+    ("dashboards", "dashboardshare"): "SHARE",
 }
 # Model admins that refuse an action even to superusers (simplejwt's token admins).
 SUPERUSER_REFUSED = {
     (("token_blacklist", "outstandingtoken"), "add"): 403,
     (("token_blacklist", "outstandingtoken"), "delete"): 403,
+    # Share links are made through the API (the token is shown once) and revoked, not
+    # deleted: the admin lists them and revokes.
+    (("dashboards", "dashboardshare"), "add"): 403,
+    (("dashboards", "dashboardshare"), "delete"): 403,
 }
 
 
@@ -240,6 +245,7 @@ class World:
             user=owner,
             body={"points": [{"metric": "m", "timestamp": "2026-01-03T10:00:00Z", "value": 1}]},
         )
+        share, share_token = services.share_create(actor=owner, dashboard=shared)
         self.secrets = {
             "P": (str(project.pk), project.name),
             "OP": (str(other.pk), other.name),
@@ -259,6 +265,8 @@ class World:
             "blacklisted": str(BlacklistedToken.objects.first().pk),
             "assignment": str(assignment.pk),
             "point": str(project.metric_points.first().pk),
+            "SHARE": str(share.pk),
+            "SHARE_TOKEN": share_token,
             "CT_DASHBOARD": str(ContentType.objects.get_for_model(Dashboard).pk),
         }
         for user in self.users.values():

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from dashboards.api.analytics import history, transfer, views
+from dashboards.api.analytics import history, shares, transfer, views
 
 # Family-1 paths have no trailing slash; one is tolerated rather than redirected (a write
 # cannot follow a redirect with its body).
@@ -41,6 +41,18 @@ urlpatterns = [
         transfer.DashboardDuplicateView.as_view(),
         name="dashboard-duplicate",
     ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/shares/?$",
+        shares.DashboardShareListView.as_view(),
+        name="dashboard-share-list",
+    ),
+    re_path(
+        r"^dashboards/(?P<dashboard_id>[^/]+)/shares/(?P<share_id>[^/]+)/?$",
+        shares.DashboardShareDetailView.as_view(),
+        name="dashboard-share-detail",
+    ),
+    # Anonymous: the token is the credential (docs/sharing.md).
+    re_path(r"^shared/(?P<token>[^/]+)/?$", shares.SharedDashboardView.as_view(), name="shared"),
     re_path(
         r"^projects/(?P<project_id>[^/]+)/export/?$",
         transfer.ProjectExportView.as_view(),

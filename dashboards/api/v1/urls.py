@@ -6,7 +6,7 @@ says so rather than an unknown route. `save` and `list` come before `{dashboard_
 
 from django.urls import path
 
-from dashboards.api.v1 import history, transfer, views
+from dashboards.api.v1 import history, shares, transfer, views
 
 urlpatterns = [
     path("dashboards/list", views.DashboardListView.as_view(), name="dashboard-list"),
@@ -49,6 +49,16 @@ urlpatterns = [
         "dashboards/<str:project_id>/<str:dashboard_id>/duplicate",
         transfer.DashboardDuplicateView.as_view(),
         name="dashboard-duplicate",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/shares",
+        shares.DashboardShareListView.as_view(),
+        name="dashboard-share-list",
+    ),
+    path(
+        "dashboards/<str:project_id>/<str:dashboard_id>/shares/<str:share_id>",
+        shares.DashboardShareDetailView.as_view(),
+        name="dashboard-share-detail",
     ),
     path("projects/list", views.ProjectListView.as_view(), name="project-list"),
     path("projects/save", views.ProjectSaveView.as_view(), name="project-save"),

@@ -5,7 +5,9 @@
  * this script knows kinds, not types. The dashboard's variables live in the page's URL
  * (`?var-timeRange=last_7_days`, the API's own parameters): a picker changes the URL
  * (pushState, so the back button returns to the previous values) and every widget is asked
- * again with them. Plain JavaScript, no build step. */
+ * again with them. On a share link's page
+ * (page.sharedUrl) one request to /api/shared/{token} refreshes every widget instead, and
+ * a new dashboard version reloads the page. Plain JavaScript, no build step. */
 (function () {
   "use strict";
 
@@ -194,6 +196,44 @@
     return true;
   }
 
+  // A share link's page: the whole dashboard in one answer; a 304 when nothing changed.
+  async function refreshShared() {
+    const headers = { Accept: "application/json" };
+    if (page.etag) headers["If-None-Match"] = page.etag;
+    const response = await fetch(page.sharedUrl, { headers, credentials: "omit", cache: "no-store" });
+    if (response.status === 304) return [];
+    if (response.status === 404) throw new Error("gone");
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const body = await response.json();
+    if (body.version !== page.version) {
+      // Widgets added, removed or rearranged: the page itself has changed.
+      location.reload();
+      return [];
+    }
+    page.etag = response.headers.get("ETag");
+    // One entry per widget with data: true when it changed (and was redrawn).
+    return body.widgets
+      .filter((fresh) => fresh.hasData)
+      .map((fresh) => {
+        const widget = page.widgets.find((w) => w.id === fresh.id);
+        const state = JSON.stringify([fresh.data, fresh.error || null]);
+        if (!widget || JSON.stringify([widget.data, widget.error || null]) === state) return false;
+        widget.data = fresh.data;
+        widget.error = fresh.error || null;
+        draw(widget, fresh.data, widget.error);
+        return true;
+      });
+  }
+
+  async function refreshWidgets() {
+    if (!page.sharedUrl) return Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
+    try {
+      return (await refreshShared()).map((value) => ({ status: "fulfilled", value }));
+    } catch (reason) {
+      return [{ status: "rejected", reason }];
+    }
+  }
+
   let timer = null;
   let running = false;
   let again = false;
@@ -212,7 +252,7 @@
     }
     running = true;
     button.disabled = true;
-    const results = await Promise.allSettled(page.widgets.filter((w) => w.hasData).map(refresh));
+    const results = await refreshWidgets();
     running = false;
     button.disabled = false;
     if (again) {
@@ -223,6 +263,11 @@
     const failed = results.filter((r) => r.status === "rejected");
     const changed = results.filter((r) => r.status === "fulfilled" && r.value).length;
     const time = new Date().toLocaleTimeString();
+    if (failed.some((r) => r.reason && r.reason.message === "gone")) {
+      statusEl.textContent = "This link is no longer valid";
+      statusEl.classList.add("error");
+      return;
+    }
     if (failed.some((r) => r.reason && r.reason.message === "session")) {
       statusEl.innerHTML = "";
       const link = document.createElement("a");

@@ -37,6 +37,9 @@ def test_every_v1_route_has_its_own_operation(schema):
         ("/api/v1/dashboards/{project_id}/{dashboard_id}/duplicate", "post"),
         ("/api/v1/projects/{project_id}/export", "get"),
         ("/api/v1/projects/{project_id}/import", "post"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/shares", "get"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/shares", "post"),
+        ("/api/v1/dashboards/{project_id}/{dashboard_id}/shares/{share_id}", "delete"),
     }
     assert len(set(operations.values())) == len(operations)
 
