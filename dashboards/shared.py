@@ -48,7 +48,13 @@ def shared_dashboard(share: DashboardShare, variables: dict[str, str]) -> Shared
     `selectors.share_variable_overrides`). A bad value raises ValidationFailed."""
     dashboard = share.dashboard
     widgets = list(dashboard.widgets.all())
-    resolved = dashboard_variables.resolve_variables(dashboard.definition, variables)
+    # The link's values were checked when it was made and when it is read (names, shapes);
+    # a name the dashboard does not declare (any more) filters nothing, as on a plain read
+    # of a locked value the dashboard dropped.
+    names = {item.name for item in dashboard_variables.declared(dashboard.definition)}
+    resolved = dashboard_variables.resolve_variables(
+        dashboard.definition, {k: v for k, v in variables.items() if k in names}
+    )
     payloads = dashboard_widget_payloads(
         dashboard, widgets, variables=resolved.variables, now=resolved.now
     )

@@ -429,3 +429,49 @@ def test_a_shared_read_costs_fixed_queries(
     with django_assert_max_num_queries(3):
         response = anonymous().get(url)
     assert len(response.json()["widgets"]) == widget_count
+
+
+def test_a_links_values_filter_its_widget_data(client_for, alice, project):
+    now = timezone.now().isoformat()
+    metrics.metrics_ingest(
+        project=project,
+        user=alice,
+        body={
+            "points": [
+                {
+                    "metric": "orders",
+                    "timestamp": now,
+                    "value": 3,
+                    "dimensions": {"region": "north"},
+                },
+                {
+                    "metric": "orders",
+                    "timestamp": now,
+                    "value": 5,
+                    "dimensions": {"region": "south"},
+                },
+            ]
+        },
+    )
+    region = {"name": "region", "type": "dimension", "dimension": "region", "default": None}
+    board = services.dashboard_create(
+        user=alice,
+        project=project,
+        name="Regions",
+        definition={"variables": [region]},
+        widgets=[KPI],
+    )
+    locked = create(client_for(alice), board, {"variables": {"region": "north"}})
+    opened = create(client_for(alice), board, {"allowVariables": ["region"]})
+
+    def kpi(url: str) -> dict:
+        response = anonymous().get(url)
+        assert response.status_code == 200, response.content
+        return response.json()["widgets"][0]["data"]
+
+    assert kpi(f"/api/shared/{opened['token']}")["value"] == 8
+    assert kpi(f"/api/shared/{locked['token']}")["value"] == 3
+    assert kpi(f"/api/shared/{opened['token']}?var-region=south")["value"] == 5
+    error(
+        anonymous().get(f"/api/shared/{locked['token']}?var-region=south"), 400, "VALIDATION_ERROR"
+    )
