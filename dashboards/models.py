@@ -444,7 +444,13 @@ def dimensions_key(dimensions: dict[str, Any]) -> str:
 class MetricPoint(models.Model):
     """One value of a project's named series at a moment, with optional dimensions."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_points")
+    # No index of its own: the identity index starts with the project and serves every
+    # per-project lookup. A separate one let PostgreSQL, whose statistics still said a new
+    # project had no rows, probe it per touched bucket and filter all the project's rows
+    # (a first ingestion of 2,000 points: 8.6 s).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="metric_points", db_index=False
+    )
     metric = models.CharField(max_length=100, validators=[metric_name_validator])
     timestamp = models.DateTimeField()
     value = models.FloatField()
@@ -479,7 +485,10 @@ class MetricSeries(models.Model):
     The rows also bound how many metrics a project may have (settings.METRICS_MAX_PER_PROJECT).
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_series")
+    # No index of its own: the identity index starts with the project (see MetricPoint).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="metric_series", db_index=False
+    )
     metric = models.CharField(max_length=100, validators=[metric_name_validator])
     version = models.BigIntegerField(default=1)
     changed_at = models.DateTimeField()
@@ -515,7 +524,10 @@ class MetricRollup(models.Model):
     raw points only for partial hours.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metric_rollups")
+    # No index of its own: the identity index starts with the project (see MetricPoint).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="metric_rollups", db_index=False
+    )
     metric = models.CharField(max_length=100)
     grain = models.CharField(max_length=1, choices=RollupGrain.choices)
     # "" : one row per full dimension set; "*": one row for all points of the bucket;
