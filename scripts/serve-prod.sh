@@ -67,16 +67,22 @@ sed -e "s#@RUN_DIR@#$RUN_DIR#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" -e "s#@STATIC_RO
   deploy/nginx.conf.template | awk -v up="$UPSTREAMS" '{ if ($0 == "@UPSTREAM_SERVERS@") printf "%s", up; else print }' \
   >"$RUN_DIR/nginx.conf"
 nginx -t -q -p "$RUN_DIR" -e "$RUN_DIR/nginx-error.log" -c "$RUN_DIR/nginx.conf"
-nginx -p "$RUN_DIR" -e "$RUN_DIR/nginx-error.log" -c "$RUN_DIR/nginx.conf" &
-PIDS+=($!)
 
-for _ in $(seq 1 100); do
+# nginx starts once every instance answers: a probe through nginx while an instance is
+# still booting marks it down for fail_timeout, and the first clients would meet
+# "no live upstreams" (a 503) although everything is up.
+for _ in $(seq 1 150); do
   up=1
   for i in $(seq 1 "$INSTANCES"); do
     curl -fs -o /dev/null "http://127.0.0.1:$((APP_PORT_BASE + i - 1))/healthz" || up=0
   done
-  curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/healthz" || up=0
   [ "$up" = 1 ] && break
+  sleep 0.2
+done
+nginx -p "$RUN_DIR" -e "$RUN_DIR/nginx-error.log" -c "$RUN_DIR/nginx.conf" &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+  curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/healthz" && break
   sleep 0.2
 done
 echo "serving on http://127.0.0.1:$HTTP_PORT ($INSTANCES instance(s) from port $APP_PORT_BASE; run dir $RUN_DIR)"
