@@ -33,6 +33,7 @@ from dashboards import sqldialect as sql
 from dashboards.exceptions import PermissionDenied, ValidationFailed
 from dashboards.models import MetricSeries, Project, Role
 from dashboards.permissions import has_project_role
+from dashboards.rows import ModelRows
 from dashboards.widgets.schemas import METRIC_NAME_PATTERN
 
 MAX_POINTS = 10_000
@@ -76,13 +77,22 @@ def series_versions(project_id: Any, metrics: Iterable[str]) -> dict[str, Series
     wanted = sorted(set(metrics))
     if not wanted:
         return {}
-    found = {
-        metric: SeriesVersion(version, changed_at)
-        for metric, version, changed_at in MetricSeries.objects.filter(
-            project_id=project_id, metric__in=wanted
-        ).values_list("metric", "version", "changed_at")
-    }
+    # Written out (`dashboards.rows`): compiling the queryset was a third of a cached
+    # widget-data read.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_SERIES_ROWS.columns} FROM {_SERIES_ROWS.table} "
+            f"WHERE s.project_id = %s AND s.metric IN ({', '.join(['%s'] * len(wanted))})",
+            [_SERIES_ROWS.db_value("project", project_id), *wanted],
+        )
+        found = {
+            series.metric: SeriesVersion(series.version, series.changed_at)
+            for series in map(_SERIES_ROWS.instance, cursor.fetchall())
+        }
     return {metric: found.get(metric, NO_DATA) for metric in wanted}
+
+
+_SERIES_ROWS = ModelRows(MetricSeries, "s")
 
 
 def max_metrics_per_project() -> int:

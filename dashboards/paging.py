@@ -12,16 +12,88 @@ are joined with `OR`.
 Deep pages are keyset pages: `after` holds the sort values of the last row seen, and the
 page starts right after them (`(a, id) > (x, y)` written out for any mix of directions),
 so the database starts reading at that point of the index instead of skipping rows.
+
+Compiling a page's queryset (the sources, the filter, the UNION) costs more CPU than
+running it: ~1.5 ms against ~0.2 ms for a page of 50. A list whose sources come with a
+`key` (`Sources`) has its statement remembered per worker thread under that key and the
+page's position, and runs it again with no queryset built at all.
 """
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
+
+# Statements remembered per worker thread; a page statement is a few kilobytes.
+MAX_REMEMBERED_PAGES = 512
+
+
+@dataclass(frozen=True)
+class Sources:
+    """A list's sources, built only when its page statement is not remembered yet.
+
+    `key` must name everything the querysets depend on (the caller, what it can see, the
+    filters applied): two lists with the same key must be the same SQL.
+    """
+
+    model: type[Model]
+    key: Hashable
+    build: Callable[[], Sequence[QuerySet]]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A compiled page: its SQL, and how to turn its rows into what `.values()` yields."""
+
+    compiler: Any
+    sql: str
+    params: tuple[Any, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, page: QuerySet) -> "_Statement | None":
+        """None when the page can have no rows (e.g. a source of no project)."""
+        query = page.query
+        compiler = query.get_compiler(page.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        if not sql:
+            return None
+        # As ValuesIterable names the columns.
+        names = (
+            tuple(query.selected)
+            if query.selected
+            else (*query.extra_select, *query.values_select, *query.annotation_select)
+        )
+        return cls(compiler, sql, tuple(params), names)
+
+    def rows(self) -> list[dict[str, Any]]:
+        with self.compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            fetched = cursor.fetchall()
+        if self.compiler.has_extra_select:
+            fetched = [row[: self.compiler.col_count] for row in fetched]
+        names = self.names
+        converted = self.compiler.results_iter(results=[fetched])
+        return [dict(zip(names, row, strict=False)) for row in converted]
+
+
+_remembered = threading.local()
+
+
+def _statements() -> OrderedDict:
+    if not hasattr(_remembered, "statements"):
+        _remembered.statements = OrderedDict()
+    return _remembered.statements
 
 
 def order_columns(order: Sequence[str]) -> list[tuple[str, bool]]:
@@ -65,7 +137,7 @@ def _filtered(sources: Sequence[QuerySet], condition: Q | None) -> list[QuerySet
 
 
 def fetch_page(
-    sources: Sequence[QuerySet],
+    sources: Sequence[QuerySet] | Sources,
     *,
     condition: Q | None,
     order: Sequence[str],
@@ -76,7 +148,51 @@ def fetch_page(
     expressions: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` rows (dicts of `fields` and `expressions`) after `offset` rows, or
-    after the row whose sort values are `after`; and whether more rows follow. One query."""
+    after the row whose sort values are `after`; and whether more rows follow. One query.
+
+    With `Sources`, `condition` must be part of their key (it is not compared)."""
+    if not isinstance(sources, Sources):
+        statement = _page_statement(
+            sources, condition, order, fields, limit, offset, after, expressions
+        )
+        rows = statement.rows() if statement else []
+        return rows[:limit], len(rows) > limit
+    key = (
+        connection.alias,
+        connection.vendor,
+        sources.key,
+        tuple(order),
+        tuple(fields),
+        tuple(expressions or ()),
+        limit,
+        offset,
+        None if after is None else tuple(after),
+    )
+    remembered = _statements()
+    if key in remembered:
+        remembered.move_to_end(key)
+        statement = remembered[key]
+    else:
+        statement = _page_statement(
+            sources.build(), condition, order, fields, limit, offset, after, expressions
+        )
+        remembered[key] = statement
+        while len(remembered) > MAX_REMEMBERED_PAGES:
+            remembered.popitem(last=False)
+    rows = statement.rows() if statement else []
+    return rows[:limit], len(rows) > limit
+
+
+def _page_statement(
+    sources: Sequence[QuerySet],
+    condition: Q | None,
+    order: Sequence[str],
+    fields: Sequence[str],
+    limit: int,
+    offset: int,
+    after: Sequence[Any] | None,
+    expressions: dict[str, Any] | None,
+) -> _Statement | None:
     columns = list(dict.fromkeys([*fields, *(name for name, _ in order_columns(order))]))
     named = expressions or {}
     queries = _filtered(sources, condition)
@@ -90,8 +206,7 @@ def fetch_page(
         # Each source stops after `end` rows of its own index; the merge keeps the first.
         limited = [query.order_by(*order).values(*columns, **named)[:end] for query in queries]
         page = limited[0].union(*limited[1:]).order_by(*order)[offset:end]
-    rows = list(page)
-    return rows[:limit], len(rows) > limit
+    return _Statement.of(page)
 
 
 def count_rows(parts: Sequence[QuerySet], *, condition: Q | None) -> int:

@@ -122,6 +122,21 @@ def visible_dashboard_sources(
     return [source.filter(scope__in=scopes) for source in sources]
 
 
+def visible_dashboard_sources_key(
+    user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
+) -> tuple:
+    """What `visible_dashboard_sources` builds its querysets from, as a hashable key: equal
+    keys, equal SQL (`paging.Sources`)."""
+    if not user.is_authenticated:
+        return ("anonymous",)
+    scoped = None if scopes is None else tuple(scopes)
+    if _is_superuser(user):
+        return ("all", scoped)
+    projects = _projects(user, project_ids)
+    shared = tuple(projects) if isinstance(projects, list) else "subquery"
+    return (user.pk, shared, scoped)
+
+
 def visible_dashboard_parts(
     user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
 ) -> list[QuerySet[Dashboard]]:

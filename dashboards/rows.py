@@ -23,16 +23,27 @@ class ModelRows:
         self.fields = list(model._meta.concrete_fields)
         self.names = [field.attname for field in self.fields]
         self._converters: dict[str, list[tuple[int, Any, list[Callable]]]] = {}
+        self._text: dict[str, tuple[str, str]] = {}
+
+    def _quoted(self) -> tuple[str, str]:
+        # (table, columns) as this database quotes them, worked out once per vendor.
+        vendor = connection.vendor
+        if vendor not in self._text:
+            quote = connection.ops.quote_name
+            alias = quote(self.alias)
+            self._text[vendor] = (
+                f"{quote(self.model._meta.db_table)} {alias}",
+                ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields),
+            )
+        return self._text[vendor]
 
     @property
     def table(self) -> str:
-        quote = connection.ops.quote_name
-        return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
+        return self._quoted()[0]
 
     @property
     def columns(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+        return self._quoted()[1]
 
     def converters(self) -> list[tuple[int, Any, list[Callable]]]:
         """(position, column, converters) of the columns that need converting, per database."""

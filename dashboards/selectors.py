@@ -109,6 +109,13 @@ def dashboard_sources(
     return permissions.visible_dashboard_sources(user, project_ids, scopes)
 
 
+def dashboard_sources_key(
+    *, user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
+) -> tuple:
+    """Names what `dashboard_sources` returns for these arguments (`paging.Sources`)."""
+    return permissions.visible_dashboard_sources_key(user, project_ids, scopes)
+
+
 def dashboard_count_parts(
     *, user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
 ) -> list[QuerySet[Dashboard]]:
@@ -162,9 +169,10 @@ def dashboard_get(
     """One visible dashboard (its project loaded), with its widgets in order when asked.
 
     Fetched by primary key and then checked with `permissions.can_view_dashboard`: for its
-    owner that needs no query, so the hot path is two queries (dashboard with project,
-    widgets) instead of the visibility subqueries a list needs. The two statements are
-    written out (`dashboards.rows`): compiling them was 90% of this function's time.
+    owner that needs no query, so the hot path is one statement (the dashboard with its
+    project, and its widgets joined in order) instead of the visibility subqueries a list
+    needs. The statement is written out (`dashboards.rows`): compiling it through the ORM
+    was 90% of this function's time.
     """
     pk = parse_uuid(dashboard_id)
     if pk is None:
@@ -180,38 +188,45 @@ def dashboard_get(
     if scopes is not None:
         where.append(f"d.scope IN ({', '.join(['%s'] * len(scopes))})")
         params += list(scopes)
+    columns = f"{_DASHBOARD_ROWS.columns}, {_PROJECT_ROWS.columns}"
+    tables = f"{_DASHBOARD_ROWS.table} JOIN {_PROJECT_ROWS.table} ON p.id = d.project_id"
+    if with_widgets:
+        # One row per widget (one row of NULLs without any): one round trip, not two.
+        columns += f", {_WIDGET_ROWS.columns}"
+        tables += f" LEFT JOIN {_WIDGET_ROWS.table} ON w.dashboard_id = d.id"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {_DASHBOARD_ROWS.columns}, {_PROJECT_ROWS.columns} "  # noqa: S608
-            f"FROM {_DASHBOARD_ROWS.table} JOIN {_PROJECT_ROWS.table} ON p.id = d.project_id "
-            f"WHERE {' AND '.join(where)}",
+            f"SELECT {columns} FROM {tables} WHERE {' AND '.join(where)}"  # noqa: S608
+            + (" ORDER BY w.position, w.id" if with_widgets else ""),
             params,
         )
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    if not rows:
         raise DashboardNotFound()
     split = len(_DASHBOARD_ROWS.fields)
-    dashboard = _DASHBOARD_ROWS.instance(row[:split])
+    joined = split + len(_PROJECT_ROWS.fields)
+    dashboard = _DASHBOARD_ROWS.instance(rows[0][:split])
     # What select_related("project") leaves behind.
     Dashboard._meta.get_field("project").set_cached_value(
-        dashboard, _PROJECT_ROWS.instance(row[split:])
+        dashboard, _PROJECT_ROWS.instance(rows[0][split:joined])
     )
     if not permissions.can_view_dashboard(user, dashboard):
         raise DashboardNotFound()
     if with_widgets:
-        _attach_widgets(dashboard)
+        widget_pk = _WIDGET_ROWS.names.index("id")
+        _attach_widgets(
+            dashboard,
+            [
+                _WIDGET_ROWS.instance(row[joined:])
+                for row in rows
+                if row[joined + widget_pk] is not None
+            ],
+        )
     return dashboard
 
 
-def _attach_widgets(dashboard: Dashboard) -> None:
-    """Load the widgets in order, as prefetch_related("widgets") would leave them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_WIDGET_ROWS.columns} FROM {_WIDGET_ROWS.table} "  # noqa: S608
-            "WHERE w.dashboard_id = %s ORDER BY w.position, w.id",
-            [_DASHBOARD_ROWS.db_value("id", dashboard.pk)],
-        )
-        widgets = [_WIDGET_ROWS.instance(row) for row in cursor.fetchall()]
+def _attach_widgets(dashboard: Dashboard, widgets: list[Widget]) -> None:
+    """Leave the widgets as prefetch_related("widgets") would."""
     to_dashboard = Widget._meta.get_field("dashboard")
     for widget in widgets:
         to_dashboard.set_cached_value(widget, dashboard)
@@ -417,7 +432,13 @@ def share_resolve(*, token: str, now: datetime | None = None) -> DashboardShare:
     )
     if not live:
         raise ShareNotFound()
-    _attach_widgets(share.dashboard)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_WIDGET_ROWS.columns} FROM {_WIDGET_ROWS.table} "  # noqa: S608
+            "WHERE w.dashboard_id = %s ORDER BY w.position, w.id",
+            [_DASHBOARD_ROWS.db_value("id", share.dashboard.pk)],
+        )
+        _attach_widgets(share.dashboard, [_WIDGET_ROWS.instance(row) for row in cursor.fetchall()])
     return share
 
 

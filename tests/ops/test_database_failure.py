@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.db import InterfaceError, OperationalError
 
-from dashboards import selectors, services
+from dashboards import paging, selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,8 @@ def database_down(monkeypatch):
 
     for name in ("dashboard_get", "dashboard_sources", "project_get", "project_list_with_role"):
         monkeypatch.setattr(selectors, name, refuse)
+    # A list page whose statement this worker remembers builds no sources: it fails here.
+    monkeypatch.setattr(paging._Statement, "rows", refuse)
     # The create path's writer, whatever the service layer calls it.
     for name in ("dashboard_create", "dashboard_save"):
         if hasattr(services, name):
@@ -80,6 +82,7 @@ def test_an_interface_error_is_503_too(client_for, alice, monkeypatch):
         raise InterfaceError("connection already closed")
 
     monkeypatch.setattr(selectors, "dashboard_sources", closed)
+    monkeypatch.setattr(paging._Statement, "rows", closed)
     response = client_for(alice).get("/api/dashboards")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

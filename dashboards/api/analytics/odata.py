@@ -430,7 +430,12 @@ def _syntax_message(error: ODataException, text: str) -> str:
 
 def parse_filter(text: str) -> Q:
     """A `$filter` expression as a Q over the whitelisted fields; InvalidQuery otherwise."""
-    text = text.strip()
+    return _parse_filter(text.strip())
+
+
+# Parsing is ~0.2 ms a request; the same filters come back (a Q is never changed in place).
+@functools.lru_cache(maxsize=256)
+def _parse_filter(text: str) -> Q:
     if len(text) > MAX_FILTER_LENGTH:
         raise _filter_error(
             f"The expression is {len(text)} characters long; the limit is {MAX_FILTER_LENGTH}."

@@ -140,7 +140,15 @@ class DashboardCollectionView(AnalyticsView):
         # Read first: the total cached under this version counts rows no older than it.
         state = listcounts.list_state(request.user)
         project_ids = state.project_ids if state else None
-        sources = selectors.dashboard_sources(user=request.user, project_ids=project_ids)
+        sources = paging.Sources(
+            Dashboard,
+            key=(
+                "analytics",
+                selectors.dashboard_sources_key(user=request.user, project_ids=project_ids),
+                query.filter_text,
+            ),
+            build=lambda: selectors.dashboard_sources(user=request.user, project_ids=project_ids),
+        )
         try:
             rows, more = paging.fetch_page(
                 sources,

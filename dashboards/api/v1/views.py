@@ -69,7 +69,7 @@ def success(
 
 def paged(
     request: Request,
-    sources: list[QuerySet],
+    sources: list[QuerySet] | paging.Sources,
     *,
     order: list[str],
     fields: tuple[str, ...],
@@ -85,11 +85,12 @@ def paged(
     list it came from. A fixed number of queries (docs/v1-paging.md).
     """
     limit, offset, cursor = s.parse_paging(request.query_params)
+    model = sources.model if isinstance(sources, paging.Sources) else sources[0].model
     direction, after = cursors.AFTER, None
     if cursor is not None:
         try:
             direction, after = cursors.decode_with_direction(
-                cursor, salt=CURSOR_SALT, order=order, query=query, model=sources[0].model
+                cursor, salt=CURSOR_SALT, order=order, query=query, model=model
             )
         except cursors.BadToken as error:
             raise InvalidQuery(f"cursor: {error}", details={"cursor": [str(error)]}) from None
@@ -150,10 +151,19 @@ def dashboard_page(
             querysets = [queryset.filter(project=project) for queryset in querysets]
         return applied.apply(querysets)
 
-    sources = narrowed(
-        selectors.dashboard_sources(user=request.user, project_ids=project_ids, scopes=scopes)
-    )
     query = f"v1:dashboards:{project.pk if project else '*'}:{','.join(scopes)}:{applied.identity}"
+    sources = paging.Sources(
+        Dashboard,
+        key=(
+            selectors.dashboard_sources_key(
+                user=request.user, project_ids=project_ids, scopes=scopes
+            ),
+            query,
+        ),
+        build=lambda: narrowed(
+            selectors.dashboard_sources(user=request.user, project_ids=project_ids, scopes=scopes)
+        ),
+    )
     return paged(
         request,
         sources,
