@@ -10,11 +10,39 @@ Everything here walks values with an explicit stack, never with recursion: a val
 enough to exhaust Python's stack must be refused, not crash the check that refuses it.
 """
 
+import re
 from typing import Any
 
 from dashboards.limits import MAX_BODY_DEPTH, MAX_DOCUMENT_DEPTH
 
-__all__ = ["MAX_BODY_DEPTH", "MAX_DOCUMENT_DEPTH", "document_problem", "nesting_depth"]
+__all__ = [
+    "MAX_BODY_DEPTH",
+    "MAX_DOCUMENT_DEPTH",
+    "document_problem",
+    "nesting_depth",
+    "text_nesting_deeper_than",
+]
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def text_nesting_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether well-formed JSON text nests more than `limit` levels of arrays and objects.
+
+    The same answer as `nesting_depth` on the parsed value, from the text and at C speed:
+    without its strings, the text's brackets are balanced, and each pass that removes the
+    innermost empty pairs takes one level off. A 10,000-point ingestion body (depth 4)
+    costs four passes, where walking its parsed value took ~30 ms.
+    """
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        # One scan for both kinds: a pair left empty by this pass waits for the next.
+        brackets = _EMPTY_PAIR.sub(b"", brackets)
+    return bool(brackets)
 
 
 def nesting_depth(value: Any, *, stop_above: int | None = None) -> int:

@@ -156,18 +156,32 @@ def _check_dimensions(raw: Any) -> str | None:
     return None
 
 
-def _parse_point(index: int, raw: Any, errors: dict[str, list[str]]) -> dict[str, Any] | None:
+@dataclass
+class _Seen:
+    """Metric names and dimension sets already found valid in this request: a request
+    repeats a few of each across thousands of points, so each is checked once."""
+
+    metrics: set[str]
+    dimensions: set[tuple[tuple[str, Any], ...]]
+
+
+def _parse_point(
+    index: int, raw: Any, errors: dict[str, list[str]], seen: _Seen
+) -> dict[str, Any] | None:
     where = f"points[{index}]"
     if not isinstance(raw, dict):
         errors[where] = ["Must be a JSON object with metric, timestamp and value."]
         return None
     count = len(errors)
-    unknown = sorted(str(key) for key in raw.keys() - POINT_FIELDS)
-    if unknown:
+    if not raw.keys() <= POINT_FIELDS:
+        unknown = sorted(str(key) for key in raw.keys() - POINT_FIELDS)
         errors[where] = [f"Unknown field(s): {', '.join(unknown)}."]
     metric = raw.get("metric")
-    if not isinstance(metric, str) or not _METRIC_RE.match(metric):
-        errors[f"{where}.metric"] = ["Required: 1-100 letters, digits or '_.:-'."]
+    if not (isinstance(metric, str) and metric in seen.metrics):
+        if not isinstance(metric, str) or not _METRIC_RE.match(metric):
+            errors[f"{where}.metric"] = ["Required: 1-100 letters, digits or '_.:-'."]
+        else:
+            seen.metrics.add(metric)
     if "timestamp" not in raw:
         errors[f"{where}.timestamp"] = ["This field is required."]
         timestamp = None
@@ -188,13 +202,24 @@ def _parse_point(index: int, raw: Any, errors: dict[str, list[str]]) -> dict[str
     dimensions = raw.get("dimensions")
     if dimensions is None:
         dimensions = {}
-    else:
+    elif not _known_dimensions(dimensions, seen):
         problem = _check_dimensions(dimensions)
         if problem:
             errors[f"{where}.dimensions"] = [problem]
+        else:
+            seen.dimensions.add(tuple(dimensions.items()))
     if len(errors) > count:
         return None
     return {"metric": metric, "timestamp": timestamp, "value": value, "dimensions": dimensions}
+
+
+def _known_dimensions(dimensions: Any, seen: _Seen) -> bool:
+    if not isinstance(dimensions, dict):
+        return False
+    try:
+        return tuple(dimensions.items()) in seen.dimensions
+    except TypeError:  # an unhashable value: not a valid set of dimensions anyway
+        return False
 
 
 def parse_points(body: Any) -> list[dict[str, Any]]:
@@ -221,8 +246,9 @@ def parse_points(body: Any) -> list[dict[str, Any]]:
         )
     errors: dict[str, list[str]] = {}
     points = []
+    seen = _Seen(set(), set())
     for index, raw in enumerate(raw_points):
-        point = _parse_point(index, raw, errors)
+        point = _parse_point(index, raw, errors, seen)
         if point is not None:
             points.append(point)
         if len(errors) >= MAX_ERRORS:

@@ -29,7 +29,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 
-from dashboards.jsonlimits import MAX_BODY_DEPTH, nesting_depth, too_deep_message
+from dashboards.jsonlimits import MAX_BODY_DEPTH, text_nesting_deeper_than, too_deep_message
 
 _LONG_DIGIT_RUN = re.compile(rb"\d{19}")
 
@@ -72,8 +72,8 @@ def parse_json_bytes(raw: bytes) -> Any:
     else:
         if long_digits:
             value = _exact_loads(raw)
-    if (raw.count(b"[") + raw.count(b"{")) > MAX_BODY_DEPTH and (
-        nesting_depth(value, stop_above=MAX_BODY_DEPTH) > MAX_BODY_DEPTH
+    if (raw.count(b"[") + raw.count(b"{")) > MAX_BODY_DEPTH and text_nesting_deeper_than(
+        raw, MAX_BODY_DEPTH
     ):
         raise ParseError(too_deep_message(MAX_BODY_DEPTH))
     return value

@@ -6,11 +6,18 @@ levels; NUL characters and out-of-range numbers named by field)."""
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.exceptions import ParseError
 
 from dashboards.api.parsers import parse_json_bytes
 from dashboards.exceptions import ValidationFailed
-from dashboards.jsonlimits import MAX_BODY_DEPTH, MAX_DOCUMENT_DEPTH, nesting_depth
+from dashboards.jsonlimits import (
+    MAX_BODY_DEPTH,
+    MAX_DOCUMENT_DEPTH,
+    nesting_depth,
+    text_nesting_deeper_than,
+)
 from dashboards.models import Dashboard, Project
 from dashboards.widgets import registry
 from tests.conftest import bearer_client
@@ -60,6 +67,33 @@ def test_nesting_depth_counts_levels_without_recursion():
     assert nesting_depth([[], {"a": [1]}]) == 3
     assert nesting_depth(nested(50_000)) == 50_000  # far past Python's recursion limit
     assert nesting_depth(nested(50_000), stop_above=10) == 11
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:'),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\ab', max_size=4), children, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON_VALUES, limit=st.integers(min_value=0, max_value=12))
+def test_the_text_check_agrees_with_the_parsed_depth(value, limit):
+    # Strings full of brackets, quotes and backslashes must not count as nesting; lists
+    # and objects alternating must count one level each.
+    raw = json.dumps(value).encode()
+    assert text_nesting_deeper_than(raw, limit) == (nesting_depth(value) > limit)
+
+
+def test_alternating_arrays_and_objects_count_one_level_each():
+    raw = b'{"a":[' * 60 + b"1" + b"]}" * 60  # 120 levels, two kinds in turn
+    assert text_nesting_deeper_than(raw, 119)
+    assert not text_nesting_deeper_than(raw, 120)
+    with pytest.raises(ParseError, match="too deep"):
+        parse_json_bytes(raw)
 
 
 def test_the_parser_takes_100_levels_and_refuses_101():
