@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Per-request cost of a change on the detail read, measured as gunicorn workers' CPU time
+# Per-request cost of a change on one read (the detail unless READ says), measured as gunicorn workers' CPU time
 # per request (robust when other work shares the machine, unlike req/s), alternating
 # between two source trees on the same database shape (bench/seed.py).
 #
 #   bash bench/overhead.sh /path/to/base/tree            # base vs this tree
 #   ROUNDS=4 DURATION=6s bash bench/overhead.sh DIR
+#   READ=list bash bench/overhead.sh DIR                 # detail (default), list, v1, widget
 set -euo pipefail
 HEAD_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASE_DIR="$(cd "$1" && pwd)"
@@ -20,14 +21,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-declare -A TOKEN ID
+READ="${READ:-detail}"
+declare -A TOKEN ID KPI WIDGET
 for name in base head; do
   dir=$([ $name = base ] && echo "$BASE_DIR" || echo "$HEAD_DIR")
   db="overhead_${name}_$$"; DBS+=("$db")
   psql -h 127.0.0.1 -U postgres -qc "create database $db" postgres
   (cd "$dir" && DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" $BIN/python manage.py migrate -v0)
   mapfile -t out < <(cd "$dir" && DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" $BIN/python bench/seed.py)
-  TOKEN[$name]=${out[0]}; ID[$name]=${out[1]}
+  TOKEN[$name]=${out[0]}; ID[$name]=${out[1]}; KPI[$name]=${out[2]}; WIDGET[$name]=${out[3]}
 done
 
 ticks() { # CPU ticks (user+system) of the workers of gunicorn $1
@@ -49,7 +51,14 @@ for round in $(seq 1 "$ROUNDS"); do
       --workers 2 --worker-class sync --access-logfile /dev/null --error-logfile /dev/null) &
     GUNI=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
-    url="http://127.0.0.1:$PORT/api/dashboards/${ID[$name]}"
+    case "$READ" in
+      detail) path="/api/dashboards/${ID[$name]}" ;;
+      list) path="/api/dashboards?\$top=50" ;;
+      v1) path="/api/v1/dashboards/list" ;;
+      widget) path="/api/dashboards/${KPI[$name]}/widgets/${WIDGET[$name]}/data" ;;
+      *) echo "READ: detail, list, v1 or widget" >&2; exit 2 ;;
+    esac
+    url="http://127.0.0.1:$PORT$path"
     wrk -t1 -c4 -d2s -H "Authorization: Bearer ${TOKEN[$name]}" "$url" >/dev/null  # warm
     before=$(ticks "$GUNI")
     res=$(wrk -t2 -c8 -d"$DURATION" -H "Authorization: Bearer ${TOKEN[$name]}" "$url")
