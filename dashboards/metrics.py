@@ -142,7 +142,7 @@ def _check_dimensions(raw: Any) -> str | None:
     if len(raw) > MAX_DIMENSIONS:
         return f"At most {MAX_DIMENSIONS} dimensions."
     for key, value in raw.items():
-        if not _DIMENSION_KEY_RE.match(key):
+        if not _DIMENSION_KEY_RE.fullmatch(key):
             return f"Dimension name {key[:100]!r} must be 1-100 letters, digits or '_.:-'."
         if not isinstance(value, str):
             # Strings only (like Prometheus labels): grouping by a dimension then reads the
@@ -178,7 +178,7 @@ def _parse_point(
         errors[where] = [f"Unknown field(s): {', '.join(unknown)}."]
     metric = raw.get("metric")
     if not (isinstance(metric, str) and metric in seen.metrics):
-        if not isinstance(metric, str) or not _METRIC_RE.match(metric):
+        if not isinstance(metric, str) or not _METRIC_RE.fullmatch(metric):
             errors[f"{where}.metric"] = ["Required: 1-100 letters, digits or '_.:-'."]
         else:
             seen.metrics.add(metric)

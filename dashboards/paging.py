@@ -28,7 +28,7 @@ from operator import or_
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection, connections, router
 from django.db.models import Model, Q, QuerySet
 
 # Statements remembered per worker thread; a page statement is a few kilobytes.
@@ -158,12 +158,12 @@ def fetch_page(
         rows = statement.rows() if statement else []
         return rows[:limit], len(rows) > limit
     key = (
-        connection.alias,
-        connection.vendor,
+        # The database the sources' querysets would read, as the ORM picks it.
+        router.db_for_read(sources.model),
         sources.key,
         tuple(order),
         tuple(fields),
-        tuple(expressions or ()),
+        tuple((name, repr(expression)) for name, expression in (expressions or {}).items()),
         limit,
         offset,
         None if after is None else tuple(after),

@@ -25,10 +25,10 @@ class ModelRows:
         self.fields = list(model._meta.concrete_fields)
         self.names = [field.attname for field in self.fields]
         self._converters: dict[str, list[tuple[int, Any, list[Callable]]]] = {}
-        self._text: dict[str, tuple[str, str]] = {}
+        self._text: dict[str, tuple[str, str, str]] = {}
 
-    def _quoted(self) -> tuple[str, str]:
-        # (table, columns) as this database quotes them, worked out once per vendor.
+    def _quoted(self) -> tuple[str, str, str]:
+        # (table, columns, typed NULLs) as this database spells them, once per vendor.
         vendor = connection.vendor
         if vendor not in self._text:
             quote = connection.ops.quote_name
@@ -36,6 +36,7 @@ class ModelRows:
             self._text[vendor] = (
                 f"{quote(self.model._meta.db_table)} {alias}",
                 ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields),
+                ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in self.fields),
             )
         return self._text[vendor]
 
@@ -46,6 +47,11 @@ class ModelRows:
     @property
     def columns(self) -> str:
         return self._quoted()[1]
+
+    @property
+    def nulls(self) -> str:
+        """A NULL of each column's type: this model's place in another branch of a UNION."""
+        return self._quoted()[2]
 
     def converters(self) -> list[tuple[int, Any, list[Callable]]]:
         """(position, column, converters) of the columns that need converting, per database."""

@@ -156,6 +156,17 @@ def dashboard_list_for_home(*, user: Any) -> QuerySet[Dashboard]:
 _DASHBOARD_ROWS = ModelRows(Dashboard, "d")
 _PROJECT_ROWS = ModelRows(Project, "p")
 _WIDGET_ROWS = ModelRows(Widget, "w")
+# dashboard_get's UNION: the dashboard's row (part 0) first, then its widgets by position
+# and id; named by number, as a UNION is ordered by its output columns.
+_BEFORE_WIDGET = len(_DASHBOARD_ROWS.fields) + len(_PROJECT_ROWS.fields)
+_UNION_ORDER = ", ".join(
+    str(number)
+    for number in (
+        _BEFORE_WIDGET + len(_WIDGET_ROWS.fields) + 1,
+        _BEFORE_WIDGET + _WIDGET_ROWS.names.index("position") + 1,
+        _BEFORE_WIDGET + _WIDGET_ROWS.names.index("id") + 1,
+    )
+)
 
 
 def dashboard_get(
@@ -188,20 +199,25 @@ def dashboard_get(
     if scopes is not None:
         where.append(f"d.scope IN ({', '.join(['%s'] * len(scopes))})")
         params += list(scopes)
-    columns = f"{_DASHBOARD_ROWS.columns}, {_PROJECT_ROWS.columns}"
-    tables = f"{_DASHBOARD_ROWS.table} JOIN {_PROJECT_ROWS.table} ON p.id = d.project_id"
+    statement = (
+        f"SELECT {_DASHBOARD_ROWS.columns}, {_PROJECT_ROWS.columns}"  # noqa: S608
+        f"{f', {_WIDGET_ROWS.nulls}, 0' if with_widgets else ''} "
+        f"FROM {_DASHBOARD_ROWS.table} JOIN {_PROJECT_ROWS.table} ON p.id = d.project_id "
+        f"WHERE {' AND '.join(where)}"
+    )
     if with_widgets:
-        # One row per widget (one row of NULLs without any): one round trip, not two.
-        columns += f", {_WIDGET_ROWS.columns}"
-        tables += f" LEFT JOIN {_WIDGET_ROWS.table} ON w.dashboard_id = d.id"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {tables} WHERE {' AND '.join(where)}"  # noqa: S608
-            + (" ORDER BY w.position, w.id" if with_widgets else ""),
-            params,
+        # The widgets in the same round trip, as rows of their own after the dashboard's
+        # (a join would repeat the dashboard's definition on every widget row).
+        statement += (
+            f" UNION ALL SELECT {_DASHBOARD_ROWS.nulls}, {_PROJECT_ROWS.nulls}, "  # noqa: S608
+            f"{_WIDGET_ROWS.columns}, 1 FROM {_WIDGET_ROWS.table} WHERE w.dashboard_id = %s "
+            f"ORDER BY {_UNION_ORDER}"
         )
+        params.append(params[0])
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
-    if not rows:
+    if not rows or (with_widgets and rows[0][-1] != 0):
         raise DashboardNotFound()
     split = len(_DASHBOARD_ROWS.fields)
     joined = split + len(_PROJECT_ROWS.fields)
@@ -213,15 +229,7 @@ def dashboard_get(
     if not permissions.can_view_dashboard(user, dashboard):
         raise DashboardNotFound()
     if with_widgets:
-        widget_pk = _WIDGET_ROWS.names.index("id")
-        _attach_widgets(
-            dashboard,
-            [
-                _WIDGET_ROWS.instance(row[joined:])
-                for row in rows
-                if row[joined + widget_pk] is not None
-            ],
-        )
+        _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row[joined:-1]) for row in rows[1:]])
     return dashboard
 
 

@@ -59,3 +59,29 @@ def test_a_connected_init_signal_still_fires(alice):
     finally:
         post_init.disconnect(receiver, sender=Dashboard)
     assert seen == [ours]
+
+
+def test_dashboard_get_reads_the_dashboard_once_and_its_widgets_in_order(alice):
+    from dashboards import selectors
+    from dashboards.exceptions import DashboardNotFound
+
+    big = {"notes": "x" * 200_000}
+    dashboard = DashboardFactory(owner=alice, definition=big)
+    for position in (2, 0, 1):
+        WidgetFactory(dashboard=dashboard, position=position, key=f"w{position}")
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        loaded_dashboard = selectors.dashboard_get(user=alice, dashboard_id=dashboard.pk)
+    assert [w.key for w in loaded_dashboard.widgets.all()] == ["w0", "w1", "w2"]
+    assert loaded_dashboard.definition == big
+    assert len(statements) == 1  # one statement...
+    empty = DashboardFactory(owner=alice)
+    assert list(selectors.dashboard_get(user=alice, dashboard_id=empty.pk).widgets.all()) == []
+    # ...and a dashboard outside the asked scope is not found, whatever its widgets.
+    with pytest.raises(DashboardNotFound):
+        selectors.dashboard_get(user=alice, dashboard_id=dashboard.pk, scopes=["project"])

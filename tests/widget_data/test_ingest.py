@@ -164,6 +164,8 @@ def test_every_bad_point_is_named(client_for, project, alice):
         (point("m", "2026-01-03T10:00:00Z", 10**400), "value"),
         (point("", "2026-01-03T10:00:00Z", 1), "metric"),
         (point("x" * 101, "2026-01-03T10:00:00Z", 1), "metric"),
+        (point("revenue\n", "2026-01-03T10:00:00Z", 1), "metric"),  # `$` allows a newline
+        ({**point("m", "2026-01-03T10:00:00Z", 1), "dimensions": {"a\n": "1"}}, "dimensions"),
         ({"timestamp": "2026-01-03T10:00:00Z", "value": 1}, "metric"),
         ({**point("m", "2026-01-03T10:00:00Z", 1), "dimensions": ["a"]}, "dimensions"),
         ({**point("m", "2026-01-03T10:00:00Z", 1), "dimensions": {"a": 1}}, "dimensions"),
