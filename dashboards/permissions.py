@@ -126,7 +126,7 @@ def visible_dashboard_sources_key(
     user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
 ) -> tuple:
     """What `visible_dashboard_sources` builds its querysets from, as a hashable key: equal
-    keys, equal SQL (`paging.Sources`)."""
+    keys, equal SQL (`selectors.dashboard_page_sources`)."""
     if not user.is_authenticated:
         return ("anonymous",)
     scoped = None if scopes is None else tuple(scopes)

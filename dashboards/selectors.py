@@ -4,7 +4,7 @@ may not see. Invisible and missing raise the same NotFound."""
 import contextlib
 import hmac
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from dashboards import permissions
+from dashboards import paging, permissions
 from dashboards.exceptions import (
     DashboardNotFound,
     PermissionDenied,
@@ -109,11 +109,24 @@ def dashboard_sources(
     return permissions.visible_dashboard_sources(user, project_ids, scopes)
 
 
-def dashboard_sources_key(
-    *, user: Any, project_ids: Sequence[Any] | None = None, scopes: Sequence[str] | None = None
-) -> tuple:
-    """Names what `dashboard_sources` returns for these arguments (`paging.Sources`)."""
-    return permissions.visible_dashboard_sources_key(user, project_ids, scopes)
+def dashboard_page_sources(
+    *,
+    user: Any,
+    query: str,
+    project_ids: Sequence[Any] | None = None,
+    scopes: Sequence[str] | None = None,
+    narrow: Callable[[list[QuerySet[Dashboard]]], list[QuerySet[Dashboard]]] | None = None,
+) -> paging.Sources:
+    """`dashboard_sources` for `paging.fetch_page`, built only when the page's statement
+    is not remembered yet. `query` names the list and everything `narrow` (or the page's
+    condition) applies: the statement is remembered under it and what the caller sees."""
+
+    def build() -> list[QuerySet[Dashboard]]:
+        sources = dashboard_sources(user=user, project_ids=project_ids, scopes=scopes)
+        return narrow(sources) if narrow is not None else sources
+
+    key = (permissions.visible_dashboard_sources_key(user, project_ids, scopes), query)
+    return paging.Sources(Dashboard, key=key, build=build)
 
 
 def dashboard_count_parts(
@@ -181,9 +194,9 @@ def dashboard_get(
 
     Fetched by primary key and then checked with `permissions.can_view_dashboard`: for its
     owner that needs no query, so the hot path is one statement (the dashboard with its
-    project, and its widgets joined in order) instead of the visibility subqueries a list
-    needs. The statement is written out (`dashboards.rows`): compiling it through the ORM
-    was 90% of this function's time.
+    project, then its widgets in order) instead of the visibility subqueries a list needs.
+    The statement is written out (`dashboards.rows`): compiling it through the ORM was 90%
+    of this function's time.
     """
     pk = parse_uuid(dashboard_id)
     if pk is None:
@@ -231,6 +244,17 @@ def dashboard_get(
     if with_widgets:
         _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row[joined:-1]) for row in rows[1:]])
     return dashboard
+
+
+def _load_widgets(dashboard: Dashboard) -> None:
+    """The widgets of a dashboard already loaded, in order (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_WIDGET_ROWS.columns} FROM {_WIDGET_ROWS.table} "  # noqa: S608
+            "WHERE w.dashboard_id = %s ORDER BY w.position, w.id",
+            [_DASHBOARD_ROWS.db_value("id", dashboard.pk)],
+        )
+        _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row) for row in cursor.fetchall()])
 
 
 def _attach_widgets(dashboard: Dashboard, widgets: list[Widget]) -> None:
@@ -440,13 +464,7 @@ def share_resolve(*, token: str, now: datetime | None = None) -> DashboardShare:
     )
     if not live:
         raise ShareNotFound()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_WIDGET_ROWS.columns} FROM {_WIDGET_ROWS.table} "  # noqa: S608
-            "WHERE w.dashboard_id = %s ORDER BY w.position, w.id",
-            [_DASHBOARD_ROWS.db_value("id", share.dashboard.pk)],
-        )
-        _attach_widgets(share.dashboard, [_WIDGET_ROWS.instance(row) for row in cursor.fetchall()])
+    _load_widgets(share.dashboard)
     return share
 
 

@@ -140,14 +140,9 @@ class DashboardCollectionView(AnalyticsView):
         # Read first: the total cached under this version counts rows no older than it.
         state = listcounts.list_state(request.user)
         project_ids = state.project_ids if state else None
-        sources = paging.Sources(
-            Dashboard,
-            key=(
-                "analytics",
-                selectors.dashboard_sources_key(user=request.user, project_ids=project_ids),
-                query.filter_text,
-            ),
-            build=lambda: selectors.dashboard_sources(user=request.user, project_ids=project_ids),
+        name = f"analytics:{query.filter_text}"  # names the list and its filter
+        sources = selectors.dashboard_page_sources(
+            user=request.user, query=name, project_ids=project_ids
         )
         try:
             rows, more = paging.fetch_page(
@@ -165,7 +160,7 @@ class DashboardCollectionView(AnalyticsView):
         # costs what page 1 costs (docs/list-counts.md).
         count = listcounts.cached_count(
             request.user,
-            f"analytics:{query.filter_text}",
+            name,
             lambda: paging.count_rows(
                 selectors.dashboard_count_parts(user=request.user, project_ids=project_ids),
                 condition=query.filter,

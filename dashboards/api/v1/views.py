@@ -152,17 +152,8 @@ def dashboard_page(
         return applied.apply(querysets)
 
     query = f"v1:dashboards:{project.pk if project else '*'}:{','.join(scopes)}:{applied.identity}"
-    sources = paging.Sources(
-        Dashboard,
-        key=(
-            selectors.dashboard_sources_key(
-                user=request.user, project_ids=project_ids, scopes=scopes
-            ),
-            query,
-        ),
-        build=lambda: narrowed(
-            selectors.dashboard_sources(user=request.user, project_ids=project_ids, scopes=scopes)
-        ),
+    sources = selectors.dashboard_page_sources(
+        user=request.user, query=query, project_ids=project_ids, scopes=scopes, narrow=narrowed
     )
     return paged(
         request,
