@@ -85,6 +85,21 @@ MIDDLEWARE = [
     "ops.database.DatabaseGuardMiddleware",
 ]
 
+# What an API request carrying a bearer token skips (dashboards_site/handlers.py): DRF
+# authenticates it from the token alone, so sessions, CSRF (DRF checks it only for session
+# authentication), the session user, messages, static files and the HTML login-lock page
+# have nothing to do for it.
+BROWSER_ONLY_MIDDLEWARE = frozenset(
+    {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "users.middleware.LoginLockedMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    }
+)
+
 ROOT_URLCONF = "dashboards_site.urls"
 WSGI_APPLICATION = "dashboards_site.wsgi.application"
 ASGI_APPLICATION = "dashboards_site.asgi.application"
@@ -131,6 +146,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # below gunicorn's 30 s worker timeout (docs/operations.md).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
+    # Parameters bound by the server, and a statement run a few times on a connection
+    # prepared there: parsing and planning the hot reads cost PostgreSQL three times the
+    # CPU of running them (docs/performance.md). Off for a pooler that cannot keep
+    # prepared statements (PgBouncer in transaction mode before 1.21).
+    if env_bool("DB_SERVER_SIDE_BINDING", default=True):
+        _options["server_side_binding"] = True
+        _options["prepare_threshold"] = int(os.environ.get("DB_PREPARE_THRESHOLD", "5"))
     _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "10000"))
     _options["options"] = (
         f"{_options.get('options', '')} -c statement_timeout={_statement_ms}".strip()
