@@ -19,8 +19,13 @@ from rest_framework.utils.encoders import JSONEncoder
 _OPTIONS = orjson.OPT_UTC_Z
 # A JSON number where orjson spells a float differently from Python's repr: 0.0000999
 # (Python: 9.99e-05) and 1.2e-6 (Python: 1.2e-06). Numbers stand between `:`, `,` or `[`
-# and `,`, `]` or `}`; text inside a string that looks the same only costs a fallback.
-_OTHER_FLOAT_SPELLING = re.compile(rb"(?<=[:,\[])-?(?:0\.0000\d*|\d+(?:\.\d+)?e-\d)(?=[,\]}])")
+# and `,`, `]` or `}` (or the body's ends); text inside a string that looks the same only
+# costs a fallback.
+_OTHER_FLOAT_SPELLING = re.compile(rb"(?<![^:,\[])-?(?:0\.0000\d*|\d+(?:\.\d+)?e-\d)(?![^,\]}])")
+# That pattern costs ~25 µs per KB (0.5 ms on a page of 100 rows); whatever it matches
+# holds "0.0000" or "e-<digit>" before a delimiter or the end, which a literal search
+# finds in ~1 µs per KB.
+_SHORT_EXPONENT = re.compile(rb"e-\d(?![^,\]}])")
 _encoder = JSONEncoder()
 
 
@@ -28,6 +33,11 @@ def _default(value: Any) -> Any:
     # Whatever orjson has no native form for (lazy strings, Decimal, timedelta, sets...):
     # what DRF's encoder makes of it; it raises TypeError for the rest.
     return _encoder.default(value)
+
+
+def _other_float_spelling(body: bytes) -> bool:
+    maybe = b"0.0000" in body or _SHORT_EXPONENT.search(body) is not None
+    return maybe and _OTHER_FLOAT_SPELLING.search(body) is not None
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -45,7 +55,7 @@ class FastJSONRenderer(JSONRenderer):
             body = orjson.dumps(data, default=_default, option=_OPTIONS)
         except TypeError:  # an integer beyond 64 bits, or a type DRF's encoder knows
             return super().render(data, accepted_media_type, renderer_context)
-        if _OTHER_FLOAT_SPELLING.search(body):
+        if _other_float_spelling(body):
             return super().render(data, accepted_media_type, renderer_context)
         # As DRF does: valid JSON, but not valid JavaScript inside a <script>.
         return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")

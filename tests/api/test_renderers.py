@@ -4,6 +4,8 @@ what DRF's JSONRenderer wrote before, and browsers still get the browsable API."
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
@@ -126,3 +128,22 @@ def test_uuids_and_text_that_look_like_numbers_keep_the_fast_path(monkeypatch):
         == json.dumps(body, separators=(",", ":")).encode()
     )
     assert calls == []
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=-1e-3, max_value=1e-3)
+    | st.text(alphabet='0123456789.e-+:,[]{} abc"', max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(JSON_VALUES)
+def test_any_body_is_byte_for_byte_drfs(value):
+    assert FastJSONRenderer().render(value, "application/json", {}) == drf_bytes(value)
