@@ -23,24 +23,35 @@ class JsonLogger(Logger):
     def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
         if not self.cfg.accesslog:
             return
-        atoms = self.atoms(resp, req, environ, request_time)
+        # The fields read directly: gunicorn's atoms() formats a timestamp, parses the
+        # Authorization header and copies every header and environ variable for each line,
+        # a tenth of a hot read's CPU.
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         line = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "level": "INFO",
             "logger": "gunicorn.access",
-            "message": f"{atoms['m']} {atoms['U']} {atoms['s']}",
-            "request_id": atoms.get("{x-request-id}o", "-"),
-            "method": atoms["m"],
-            "path": atoms["U"],
-            "query": atoms["q"],
-            "status": resp.status_code if hasattr(resp, "status_code") else atoms["s"],
-            "bytes": atoms["B"],
+            "message": f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} {status}",
+            "request_id": _header(resp.headers, "x-request-id"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "query": environ.get("QUERY_STRING"),
+            "status": getattr(resp, "status_code", status),
+            "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
-            "remote_addr": atoms["h"],
-            "forwarded_for": atoms.get("{x-forwarded-for}i", "-"),
-            "user_agent": atoms["a"],
+            "remote_addr": environ.get("REMOTE_ADDR", "-"),
+            "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", "-"),
+            "user_agent": environ.get("HTTP_USER_AGENT", "-"),
         }
         try:
             self.access_log.info(json.dumps(line))
         except Exception:
             self.exception("Failed to write the access log line")
+
+
+def _header(headers: Any, name: str) -> str:
+    """A response header's value (the first), or "-"."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return "-"
