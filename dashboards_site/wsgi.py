@@ -2,11 +2,13 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboards_site.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
 
+from dashboards_site.handlers import Application  # noqa: E402 - needs settings
 from dashboards_site.serving import refuse_unsafe_settings  # noqa: E402 - needs settings
 
+application = Application()
 refuse_unsafe_settings()

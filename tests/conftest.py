@@ -5,8 +5,9 @@ from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, ForceAuthClientHandler
 
+from dashboards_site.handlers import ApiMiddleware, takes_api_stack
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from users import revocation
 from users.tokens import ClaimsRefreshToken
@@ -64,11 +65,29 @@ def project(alice, bob, dave, erin):
     return project
 
 
+class _ApiClientHandler(ApiMiddleware, ForceAuthClientHandler):
+    pass
+
+
+class StackChoosingHandler:
+    """The test client's handler, choosing the middleware stack as the WSGI application
+    does (dashboards_site/handlers.py): a bearer request to the API takes the API's."""
+
+    def __init__(self) -> None:
+        self.everything = ForceAuthClientHandler(enforce_csrf_checks=False)
+        self.api = _ApiClientHandler(enforce_csrf_checks=False)
+
+    def __call__(self, environ):
+        return (self.api if takes_api_stack(environ) else self.everything)(environ)
+
+
 def bearer_client(user) -> APIClient:
     """An API client that authenticates the way real clients do: a JWT bearer token, with
     the user's revocation facts in the cache as a login through /api/auth/token/ leaves
-    them (so query counts measure the request, not a cold cache)."""
+    them (so query counts measure the request, not a cold cache), through the middleware
+    stack the WSGI application gives such requests."""
     client = APIClient()
+    client.handler = StackChoosingHandler()
     if user is not None:
         token = ClaimsRefreshToken.for_user(user).access_token
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
