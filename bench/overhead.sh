@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Per-request cost of a change on one read (the detail unless READ says), measured as gunicorn workers' CPU time
-# per request (robust when other work shares the machine, unlike req/s), alternating
+# (and the PostgreSQL backends') per request (robust when other work shares the machine, unlike req/s), alternating
 # between two source trees on the same database shape (bench/seed.py).
 #
 #   bash bench/overhead.sh /path/to/base/tree            # base vs this tree
@@ -40,7 +40,14 @@ ticks() { # CPU ticks (user+system) of the workers of gunicorn $1
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
-printf "%-5s %-5s %9s %12s\n" tree round req/s cpu_ms/req
+pg_ticks() { # CPU ticks of the PostgreSQL backends serving database $1
+  local total=0
+  for pid in $(pgrep -f "postgres: .* $1 "); do
+    read -r -a f <"/proc/$pid/stat"; total=$((total + f[13] + f[14]))
+  done
+  echo "$total"
+}
+printf "%-5s %-5s %9s %12s %12s\n" tree round req/s cpu_ms/req pg_ms/req
 for round in $(seq 1 "$ROUNDS"); do
   for name in base head; do
     dir=$([ $name = base ] && echo "$BASE_DIR" || echo "$HEAD_DIR")
@@ -60,12 +67,13 @@ for round in $(seq 1 "$ROUNDS"); do
     esac
     url="http://127.0.0.1:$PORT$path"
     wrk -t1 -c4 -d2s -H "Authorization: Bearer ${TOKEN[$name]}" "$url" >/dev/null  # warm
-    before=$(ticks "$GUNI")
+    before=$(ticks "$GUNI"); pg_before=$(pg_ticks "$db")
     res=$(wrk -t2 -c8 -d"$DURATION" -H "Authorization: Bearer ${TOKEN[$name]}" "$url")
-    after=$(ticks "$GUNI")
+    after=$(ticks "$GUNI"); pg_after=$(pg_ticks "$db")
     requests=$(awk '/requests in/{print $1}' <<<"$res")
-    printf "%-5s %-5s %9s %12.3f\n" "$name" "$round" "$(awk '/^Requests\/sec/{print $2}' <<<"$res")" \
-      "$(echo "($after - $before) * 1000 / $hz / $requests" | bc -l)"
+    printf "%-5s %-5s %9s %12.3f %12.3f\n" "$name" "$round" "$(awk '/^Requests\/sec/{print $2}' <<<"$res")" \
+      "$(echo "($after - $before) * 1000 / $hz / $requests" | bc -l)" \
+      "$(echo "($pg_after - $pg_before) * 1000 / $hz / $requests" | bc -l)"
     kill -TERM "$GUNI"; wait "$GUNI" 2>/dev/null || true; GUNI=""
     rm -rf "$prom"
   done
