@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/dashboards_$(shell id -u)_$(shell e
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-pg lint format bench bench-widget-data schema schemathesis \
+.PHONY: install run test test-pg lint format bench bench-widget-data schema schemathesis schemathesis-pg \
 	screenshots clean serve-prod topology-check faults faults-short
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -50,6 +50,10 @@ schema: install
 ## Fuzz every API operation from /api/schema/ against gunicorn (scripts/schemathesis.sh)
 schemathesis: install
 	BIN=$(BIN) bash scripts/schemathesis.sh
+
+## The same on PostgreSQL (server-side parameter binding)
+schemathesis-pg: install
+	BIN=$(BIN) DATABASE=postgres bash scripts/schemathesis.sh
 
 bench: install
 	bash bench/run.sh

@@ -4,6 +4,8 @@
 # families fuzzed from /api/schema/ with all of schemathesis' checks (server errors,
 # status codes, content types, response schemas and headers, negative data rejected, ...).
 # Exits non-zero on any failure. MAX_EXAMPLES (default 20) bounds the time.
+# DATABASE=postgres runs it on a throwaway PostgreSQL database (127.0.0.1:5432) instead,
+# where parameters are bound by the server (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${BIN:-.venv/bin}"
@@ -14,15 +16,24 @@ WORKERS="${WORKERS:-1}"
 
 tmp="$(mktemp -d)"
 GUNI=""
+PG_DB=""
 cleanup() {
   if [ -n "$GUNI" ]; then kill -TERM "$GUNI" 2>/dev/null || true; wait "$GUNI" 2>/dev/null || true; fi
+  if [ -n "$PG_DB" ]; then psql -h 127.0.0.1 -U postgres -qc "drop database if exists $PG_DB" postgres >/dev/null 2>&1 || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
-# Production-like settings (DEBUG off) on a throwaway SQLite file, local-memory cache.
+# Production-like settings (DEBUG off) on a throwaway database, local-memory cache.
 unset REDIS_URL CACHE_URL
-export DATABASE_URL="sqlite:///$tmp/db.sqlite3"
+case "${DATABASE:-sqlite}" in
+  sqlite) export DATABASE_URL="sqlite:///$tmp/db.sqlite3" ;;
+  postgres)
+    PG_DB="schemathesis_$$"
+    psql -h 127.0.0.1 -U postgres -qc "create database $PG_DB" postgres
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$PG_DB" ;;
+  *) echo "DATABASE: sqlite or postgres" >&2; exit 2 ;;
+esac
 export DEBUG=0 DJANGO_PLAIN_STATIC=1 SECURE_COOKIES=0 ALLOWED_HOSTS=127.0.0.1
 export SECRET_KEY="schemathesis-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
 export THROTTLE_ANON=1000000/min THROTTLE_USER=1000000/min JWT_ACCESS_MINUTES=60
