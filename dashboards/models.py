@@ -520,7 +520,7 @@ class MetricRollup(models.Model):
     corrects sum, count, min, max and last alike. For a full dimension set `last_value` is
     the value of the point at `last_time` (one point per timestamp); for a projection it is
     the sum of the values at `last_time`. Providers read day rows for whole days (a
-    projection when the widget needs at most one dimension), hour rows for whole hours and
+    projection when the widget needs at most two dimensions), hour rows for whole hours and
     raw points only for partial hours.
     """
 
@@ -531,8 +531,9 @@ class MetricRollup(models.Model):
     metric = models.CharField(max_length=100)
     grain = models.CharField(max_length=1, choices=RollupGrain.choices)
     # "" : one row per full dimension set; "*": one row for all points of the bucket;
-    # a dimension name: one row per value of that dimension (day grain only).
-    projection = models.CharField(max_length=100, default="", blank=True)
+    # a dimension name: one row per value of that dimension; two names "a,b": one row per
+    # pair of their values (day grain only). Names are at most 100 characters.
+    projection = models.CharField(max_length=201, default="", blank=True)
     bucket = models.DateTimeField()
     dimensions_key = models.CharField(max_length=40)
     dimensions = models.JSONField(default=dict)

@@ -118,8 +118,10 @@ def _days_sql(touched: str) -> str:
 
 def _projections_sql(touched: str) -> str:
     """Recompute the day projections of the touched (metric, bucket) days from their
-    full-dimension-set day rows: one row for all points ("*") and one per value of each
-    dimension. Parameters: those of `touched`, the project id twice.
+    full-dimension-set day rows: one row for all points ("*"), one per value of each
+    dimension ("region") and one per pair of values of each pair of dimensions
+    ("plan,region", names in code-point order). Parameters: those of `touched`, the
+    project id twice.
 
     `last` of a projection is the sum of its rows' latest values at the group's latest time
     (a window over the group, as the query layer does): exact, because the full-set rows
@@ -132,11 +134,14 @@ def _projections_sql(touched: str) -> str:
                 AND e.grain = 'd' AND e.projection = '' AND e.bucket = t.bucket
             ) d
         """
-        keys = "CROSS JOIN LATERAL jsonb_each_text(r.dimensions) k"
-        dimensions = (
-            "CASE WHEN projection = '*' THEN '{}'::jsonb "
-            "ELSE jsonb_build_object(projection, value) END"
+        each = "CROSS JOIN LATERAL jsonb_each_text(r.dimensions) {}"
+        before = 'k.key COLLATE "C" < j.key COLLATE "C"'
+        nothing, one, two = (
+            "'{}'::jsonb",
+            "jsonb_build_object(k.key, k.value)",
+            "jsonb_build_object(k.key, k.value, j.key, j.value)",
         )
+        pair_value = "jsonb_build_array(k.value, j.value)::text"
         digest = (
             "substr(encode(sha256(convert_to(projection || ':' || coalesce(value, ''), "
             "'UTF8')), 'hex'), 1, 40)"
@@ -147,17 +152,27 @@ def _projections_sql(touched: str) -> str:
                 AND d.metric = t.metric AND d.grain = 'd' AND d.projection = ''
                 AND d.bucket = t.bucket
         """
-        keys = ", json_each(r.dimensions) k"
-        dimensions = "CASE WHEN projection = '*' THEN '{}' ELSE json_object(projection, value) END"
+        each = ", json_each(r.dimensions) {}"
+        before = "k.key < j.key"
+        nothing, one, two = (
+            "'{}'",
+            "json_object(k.key, k.value)",
+            "json_object(k.key, k.value, j.key, j.value)",
+        )
+        pair_value = "json_array(k.value, j.value)"
         digest = "substr(lower(SHA256(projection || ':' || coalesce(value, ''))), 1, 40)"
+    measures = "r.total, r.count, r.minimum, r.maximum, r.last_time, r.last_value"
     return f"""
         WITH r AS ({days}),
         x AS (
-            SELECT metric, bucket, '*' AS projection, NULL AS value, total, count, minimum,
-                   maximum, last_time, last_value FROM r
+            SELECT r.metric, r.bucket, '*' AS projection, NULL AS value, {nothing} AS dims,
+                   {measures} FROM r
             UNION ALL
-            SELECT r.metric, r.bucket, k.key, k.value, r.total, r.count, r.minimum, r.maximum,
-                   r.last_time, r.last_value FROM r {keys}
+            SELECT r.metric, r.bucket, k.key, k.value, {one}, {measures}
+            FROM r {each.format("k")}
+            UNION ALL
+            SELECT r.metric, r.bucket, k.key || ',' || j.key, {pair_value}, {two}, {measures}
+            FROM r {each.format("k")} {each.format("j")} WHERE {before}
         ),
         y AS (
             SELECT x.*, MAX(last_time) OVER (PARTITION BY metric, bucket, projection, value)
@@ -167,12 +182,12 @@ def _projections_sql(touched: str) -> str:
         INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket, dimensions_key,
                                dimensions, total, count, minimum, maximum, last_time,
                                last_value)
-        SELECT %s, metric, 'd', projection, bucket, {digest}, {dimensions},
+        SELECT %s, metric, 'd', projection, bucket, {digest}, dims,
                SUM(total), SUM(count), MIN(minimum), MAX(maximum), MAX(last_time),
                SUM(CASE WHEN last_time = group_last THEN last_value END)
         FROM y
         WHERE 1 = 1
-        GROUP BY metric, bucket, projection, value
+        GROUP BY metric, bucket, projection, value, dims
         ORDER BY metric, bucket, projection, value
         {_UPSERT_SET}
     """
@@ -261,6 +276,22 @@ def rebuild(project_id: Any, metric: str | None = None) -> None:
             f"WHERE grain = 'd' AND projection = '' AND {where}"
         )
         cursor.execute(_projections_sql(touched_days), [*scope, project, project])
+
+
+def rebuild_projections() -> None:
+    """Recompute every day projection from the full-set day rows: for data kept before a
+    kind of projection existed (pairs: migration 0007). Points, hours and full-set days
+    stay as they are."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT project_id FROM {ROLLUPS} WHERE grain = 'd' AND projection = ''"
+        )
+        for (project,) in cursor.fetchall():
+            touched_days = (
+                f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
+                "WHERE grain = 'd' AND projection = '' AND project_id = %s"
+            )
+            cursor.execute(_projections_sql(touched_days), [project, project, project])
 
 
 def bump_series(cursor: Any, project_id: Any, metrics: list[str], now: datetime) -> None:

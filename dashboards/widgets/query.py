@@ -7,7 +7,8 @@ module turns that into one statement over *records*:
 
 - day rollups for the whole UTC days of the range: the all-points projection when no
   dimension matters, one dimension's projection when only that one does (grouped by it or
-  filtered on it), the full dimension sets otherwise,
+  filtered on it), a pair's when two do (filtered on one, grouped by the other), the full
+  dimension sets otherwise,
 - hour rollups for the whole hours at its edges,
 - raw points only for the partial hours at its very edges,
 
@@ -157,11 +158,12 @@ def _filter_sql(filters: Mapping[str, str], column: str) -> tuple[str, list[Any]
 
 def projection_for(selection: Selection, group_dimension: str | None) -> str:
     """Which day rows answer: all points ("*") when no dimension matters, one dimension's
-    rows when only that one does, else the rows of full dimension sets ("")."""
+    or one pair's rows when only those matter (`rollups._projections_sql` names a pair
+    in code-point order), else the rows of full dimension sets ("")."""
     needed = set(selection.filters) | ({group_dimension} if group_dimension else set())
     if not needed:
         return "*"
-    return next(iter(needed)) if len(needed) == 1 else ""
+    return ",".join(sorted(needed)) if len(needed) <= 2 else ""
 
 
 def records(selection: Selection, group_dimension: str | None = None) -> tuple[str, list[Any]]:

@@ -22,12 +22,14 @@ from dashboards.models import MetricPoint, MetricRollup, MetricSeries
 from dashboards.widgets import query
 from dashboards.widgets.common import number
 from dashboards.widgets.deadline import Deadline
+from tests.widget_data.conftest import point
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 REGIONS = ["north", "south", "east"]
 PLANS = ["free", "pro"]
+TIERS = ["a", "b"]
 AGGREGATIONS = ["sum", "avg", "min", "max", "count", "last"]
 
 
@@ -44,6 +46,8 @@ def point_sets(draw: Any) -> list[dict[str, Any]]:
             dimensions["region"] = draw(st.sampled_from(REGIONS))
         if draw(st.booleans()):
             dimensions["plan"] = draw(st.sampled_from(PLANS))
+        if draw(st.booleans()):
+            dimensions["tier"] = draw(st.sampled_from(TIERS))
         points.append(
             {
                 "metric": "m",
@@ -79,10 +83,10 @@ def _stored(batches: list[list[dict[str, Any]]]) -> list[tuple[datetime, float, 
     """The points as the database holds them after the batches: the last write wins."""
     stored: dict[tuple, tuple[datetime, float, dict]] = {}
     for batch in batches:
-        for point in batch:
-            moment = datetime.fromisoformat(point["timestamp"])
-            key = (moment, tuple(sorted(point["dimensions"].items())))
-            stored[key] = (moment, float(point["value"]), point["dimensions"])
+        for raw in batch:
+            moment = datetime.fromisoformat(raw["timestamp"])
+            key = (moment, tuple(sorted(raw["dimensions"].items())))
+            stored[key] = (moment, float(raw["value"]), raw["dimensions"])
     return list(stored.values())
 
 
@@ -144,7 +148,9 @@ def _check(stored, start, end, filters) -> None:
             for bucket, value in got:
                 assert _close(value, _aggregate(groups[bucket], aggregation)), (interval, bucket)
 
-        for dimension in ("region", "plan"):
+        # With a filter on one dimension, grouping by another reads a pair's day rows; with
+        # filters on two, grouping by the third reads full dimension sets.
+        for dimension in ("region", "plan", "tier"):
             groups = {}
             for moment, value, dims in inside:
                 if dimension in dims:
@@ -172,8 +178,9 @@ PROJECT: dict[str, Any] = {}
     second=point_sets(),
     windows=st.lists(ranges(), min_size=1, max_size=3),
     region=st.sampled_from([None, *REGIONS]),
+    plan=st.sampled_from([None, *PLANS]),
 )
-def test_rollup_answers_equal_the_raw_aggregation(project, first, second, windows, region):
+def test_rollup_answers_equal_the_raw_aggregation(project, first, second, windows, region, plan):
     PROJECT["id"] = project.pk
     # Each example in its own savepoint, rolled back: examples never see each other's points.
     with transaction.atomic():
@@ -182,7 +189,7 @@ def test_rollup_answers_equal_the_raw_aggregation(project, first, second, window
                 metrics.metrics_ingest(project=project, user=project.owner, body={"points": batch})
         stored = _stored([first, second])
         assert MetricPoint.objects.filter(project=project).count() == len(stored)
-        filters = {"region": region} if region else {}
+        filters = {name: value for name, value in (("region", region), ("plan", plan)) if value}
         for start, end in windows:
             _check(stored, start, end, filters)
         transaction.set_rollback(True)
@@ -208,8 +215,6 @@ def _rollup_rows(project) -> list[tuple]:
 
 
 def test_a_replaced_value_corrects_min_max_and_last(project, ingest):
-    from tests.widget_data.conftest import point
-
     ingest(
         point("m", "2026-03-01T10:00:00Z", 5),
         point("m", "2026-03-01T10:30:00Z", 100),  # the max, and the hour's last
@@ -226,8 +231,6 @@ def test_a_replaced_value_corrects_min_max_and_last(project, ingest):
 
 
 def test_ingestion_leaves_the_rollups_a_rebuild_would_make(project, ingest):
-    from tests.widget_data.conftest import point
-
     ingest(
         *[
             point("m", f"2026-03-0{1 + i % 3}T{i % 24:02d}:15:00Z", i, r=str(i % 2))
@@ -250,8 +253,6 @@ def test_ingestion_leaves_the_rollups_a_rebuild_would_make(project, ingest):
 def test_retention_drops_whole_days_and_keeps_rollups_consistent(project, ingest, settings):
     from django.utils import timezone as tz
 
-    from tests.widget_data.conftest import point
-
     today = tz.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stamps = [today - timedelta(days=d, hours=-1) for d in (0, 1, 2, 3, 10)]
     ingest(*[point("m", s.isoformat(), 1) for s in stamps])
@@ -273,3 +274,84 @@ def test_retention_needs_a_number_of_days(settings):
     settings.METRICS_RETENTION_DAYS = None
     with pytest.raises(CommandError):
         call_command("metrics_retention")
+
+
+def test_a_day_keeps_a_row_per_pair_of_dimension_values(project, ingest):
+    ingest(
+        point("m", "2026-03-01T10:00:00Z", 1, region="north", plan="pro", tier="a"),
+        point("m", "2026-03-01T11:00:00Z", 2, region="north", plan="pro", tier="b"),
+        point("m", "2026-03-01T12:00:00Z", 4, region="south", plan="pro"),
+        point("m", "2026-03-01T13:00:00Z", 8, region="north"),  # one dimension: no pair
+    )
+    pairs = {
+        (row.projection, tuple(sorted(row.dimensions.items()))): (row.total, row.count)
+        for row in MetricRollup.objects.filter(project=project, grain="d")
+        if "," in row.projection
+    }
+    assert pairs == {
+        ("plan,region", (("plan", "pro"), ("region", "north"))): (3, 2),
+        ("plan,region", (("plan", "pro"), ("region", "south"))): (4, 1),
+        ("plan,tier", (("plan", "pro"), ("tier", "a"))): (1, 1),
+        ("plan,tier", (("plan", "pro"), ("tier", "b"))): (2, 1),
+        ("region,tier", (("region", "north"), ("tier", "a"))): (1, 1),
+        ("region,tier", (("region", "north"), ("tier", "b"))): (2, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("filters", "group", "projection"),
+    [
+        ({}, None, "*"),
+        ({"region": "north"}, None, "region"),
+        ({}, "plan", "plan"),
+        ({"region": "north"}, "region", "region"),
+        ({"region": "north"}, "plan", "plan,region"),
+        ({"tier": "a", "plan": "pro"}, None, "plan,tier"),
+        ({"region": "north", "plan": "pro"}, "tier", ""),
+    ],
+)
+def test_a_widget_reads_the_narrowest_day_rows_that_answer_it(filters, group, projection):
+    selection = query.Selection(None, "m", BASE, BASE + timedelta(days=30), filters)
+    assert query.projection_for(selection, group) == projection
+
+
+def test_a_filtered_and_grouped_widget_answers_from_the_pair_rows(project, ingest):
+    ingest(
+        *[
+            point("m", f"2026-03-0{day}T10:00:00Z", 1, region=region, plan=plan, tier="a")
+            for day in (2, 3)
+            for region in REGIONS
+            for plan in PLANS
+        ]
+    )
+    selection = query.Selection(
+        project.pk, "m", BASE, BASE + timedelta(days=5), {"region": "north"}
+    )
+    before = query.by_dimension(selection, "plan", "sum", 5, Deadline(60))
+    assert before == [("free", 2.0), ("pro", 2.0)]
+    # Only the pair rows change: the answer follows them, so they are what was read.
+    MetricRollup.objects.filter(project=project, projection="plan,region").update(total=10)
+    after = query.by_dimension(selection, "plan", "sum", 5, Deadline(60))
+    assert after == [("free", 20.0), ("pro", 20.0)]
+
+
+def test_rebuilding_projections_restores_the_pairs_ingestion_keeps(project, ingest):
+    ingest(
+        *[
+            point(
+                "m",
+                f"2026-03-0{1 + i % 3}T{i % 24:02d}:15:00Z",
+                i,
+                region=REGIONS[i % 3],
+                plan=PLANS[i % 2],
+                tier=TIERS[i % 2],
+            )
+            for i in range(40)
+        ]
+    )
+    kept = _rollup_rows(project)
+    MetricRollup.objects.filter(project=project, grain="d").exclude(projection="").delete()
+
+    rollups.rebuild_projections()
+
+    assert _rollup_rows(project) == kept
