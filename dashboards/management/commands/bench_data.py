@@ -56,6 +56,10 @@ def every_widget(metric: str) -> list[dict[str, Any]]:
         {"id": "bar_region_last", "type": "bar_chart", "title": "Per region, last",
          "config": {"metric": metric, "groupBy": "dimension", "dimension": "region",
                     "aggregation": "last", "days": 730}},
+        # Two dimensions at once (with --dimensions 2 or 3): a pair's day rows answer it.
+        {"id": "bar_plan_r00", "type": "bar_chart", "title": "Per plan, region r00",
+         "config": {"metric": metric, "groupBy": "dimension", "dimension": "plan",
+                    "filters": {"region": "r00"}, "days": 730}},
         {"id": "pie_region", "type": "pie_chart", "title": "Share",
          "config": {"metric": metric, "dimension": "region", "days": 730}},
         {"id": "table_month", "type": "table", "title": "Per month",
