@@ -147,8 +147,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
     # Parameters bound by the server, and a statement run a few times on a connection
-    # prepared there: parsing and planning the hot reads cost PostgreSQL three times the
-    # CPU of running them (docs/performance.md). Off for a pooler that cannot keep
+    # prepared there: parsing and planning the hot reads cost PostgreSQL twice the CPU
+    # of running them (docs/performance.md). Off for a pooler that cannot keep
     # prepared statements (PgBouncer in transaction mode before 1.21).
     if env_bool("DB_SERVER_SIDE_BINDING", default=True):
         _options["server_side_binding"] = True
