@@ -271,11 +271,7 @@ def rebuild(project_id: Any, metric: str | None = None) -> None:
                 f"dimensions_key FROM {ROLLUPS} WHERE grain = 'h' AND {where}"
             )
             cursor.execute(_days_sql(days), [project, project, project, *scope, project])
-        touched_days = (
-            f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
-            f"WHERE grain = 'd' AND projection = '' AND {where}"
-        )
-        cursor.execute(_projections_sql(touched_days), [*scope, project, project])
+        _recompute_projections(cursor, project, where, scope)
 
 
 def rebuild_projections() -> None:
@@ -287,11 +283,16 @@ def rebuild_projections() -> None:
             f"SELECT DISTINCT project_id FROM {ROLLUPS} WHERE grain = 'd' AND projection = ''"
         )
         for (project,) in cursor.fetchall():
-            touched_days = (
-                f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
-                "WHERE grain = 'd' AND projection = '' AND project_id = %s"
-            )
-            cursor.execute(_projections_sql(touched_days), [project, project, project])
+            _recompute_projections(cursor, project, "project_id = %s", [project])
+
+
+def _recompute_projections(cursor: Any, project: Any, where: str, scope: list[Any]) -> None:
+    """The projections of every day with full-set rows that `where` (over `scope`) selects."""
+    touched_days = (
+        f"SELECT DISTINCT metric, bucket FROM {ROLLUPS} "
+        f"WHERE grain = 'd' AND projection = '' AND {where}"
+    )
+    cursor.execute(_projections_sql(touched_days), [*scope, project, project])
 
 
 def bump_series(cursor: Any, project_id: Any, metrics: list[str], now: datetime) -> None:
