@@ -14,11 +14,12 @@ cache), then measures with a JWT:
   included, over loopback;
 - the dashboard with one widget of each type, cold;
 - ingestion: 10 requests of 10,000 points per client, with 1 and with 2 concurrent clients,
-  with rollups (the default) and without (`METRICS_ROLLUPS=0`, its own gunicorn);
+  with rollups (the default) and without (`METRICS_ROLLUPS=0`, its own gunicorn); points
+  carry as many dimensions as the data set (`point_dimensions`);
 - the RSS of each gunicorn worker after all of it (the maximum seen while sampling).
 
-It prints one markdown table per part. Databases are named `data_bench_<size>` and dropped
-at the end unless `--keep`.
+It prints one markdown table per part. Databases are named
+`data_bench_<size>_<dimensions>` and dropped at the end unless `--keep`.
 """
 
 import argparse
@@ -186,7 +187,16 @@ def cold_reads(server: Server, token: str, summary: dict, reps: int) -> dict[str
     return results
 
 
-def ingest_bodies(client: int, metric: str) -> list[bytes]:
+def point_dimensions(n: int, dimensions: int) -> dict[str, str]:
+    """One dimension: 4 regions. Two or three: 20 values each (bench_data's names), every
+    combination in turn, so a day's points cover all 8,000 sets of three."""
+    if dimensions <= 1:
+        return {"region": "nsew"[n % 4]}
+    names = ("region", "plan", "channel")[:dimensions]
+    return {name: f"{name[0]}{n // 20**i % 20:02d}" for i, name in enumerate(names)}
+
+
+def ingest_bodies(client: int, metric: str, dimensions: int) -> list[bytes]:
     start = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=40 * client)
     bodies = []
     for number in range(10):
@@ -200,16 +210,18 @@ def ingest_bodies(client: int, metric: str) -> list[bytes]:
                         "%Y-%m-%dT%H:%M:%SZ"
                     ),
                     "value": n % 97,
-                    "dimensions": {"region": "nsew"[n % 4]},
+                    "dimensions": point_dimensions(n, dimensions),
                 }
             )
         bodies.append(json.dumps({"points": points}, separators=(",", ":")).encode())
     return bodies
 
 
-def ingest_rate(server: Server, token: str, project: str, clients: int, tag: str) -> float:
+def ingest_rate(
+    server: Server, token: str, project: str, clients: int, tag: str, dimensions: int
+) -> float:
     url = f"{server.base}/api/projects/{project}/metrics"
-    work = [ingest_bodies(c, f"ingest_{tag}_{clients}") for c in range(clients)]
+    work = [ingest_bodies(c, f"ingest_{tag}_{clients}", dimensions) for c in range(clients)]
     errors: list[str] = []
 
     def run(bodies: list[bytes]) -> None:
@@ -269,7 +281,7 @@ def main() -> None:
                 if not args.no_ingest and size == sizes[-1]:
                     for clients in (1, 2):
                         ingest[f"with rollups, {clients} client(s)"] = ingest_rate(
-                            server, token, summary["project"], clients, "r"
+                            server, token, summary["project"], clients, "r", args.dimensions
                         )
             finally:
                 server.stop()
@@ -279,7 +291,7 @@ def main() -> None:
                 try:
                     for clients in (1, 2):
                         ingest[f"without rollups, {clients} client(s)"] = ingest_rate(
-                            server, token, summary["project"], clients, "n"
+                            server, token, summary["project"], clients, "n", args.dimensions
                         )
                 finally:
                     server.stop()

@@ -18,6 +18,8 @@ WIDGET_KEY_MAX_LENGTH = 64
 MAX_WIDGETS = 100
 MAX_DEFINITION_BYTES = 256 * 1024
 MAX_METADATA_BYTES = 64 * 1024  # a project's free-form metadata
+# A metric point's dimension value; rollup rows keep such values in columns of this length.
+MAX_DIMENSION_VALUE_LENGTH = 200
 # Levels of arrays and objects: a request body, and a document of its own (a definition,
 # a widget config, project metadata). dashboards/jsonlimits.py applies them.
 MAX_BODY_DEPTH = 100

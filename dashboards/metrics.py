@@ -31,6 +31,7 @@ from django.utils import timezone
 from dashboards import rollups
 from dashboards import sqldialect as sql
 from dashboards.exceptions import PermissionDenied, ValidationFailed
+from dashboards.limits import MAX_DIMENSION_VALUE_LENGTH
 from dashboards.models import MetricSeries, Project, Role
 from dashboards.permissions import has_project_role
 from dashboards.rows import ModelRows
@@ -38,7 +39,6 @@ from dashboards.widgets.schemas import METRIC_NAME_PATTERN
 
 MAX_POINTS = 10_000
 MAX_DIMENSIONS = 20
-MAX_DIMENSION_VALUE_LENGTH = 200
 MAX_ERRORS = 50  # details of a huge bad request stay readable
 POINT_FIELDS = frozenset({"metric", "timestamp", "value", "dimensions"})
 DEFAULT_MAX_METRICS_PER_PROJECT = 1000

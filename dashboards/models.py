@@ -25,6 +25,7 @@ from dashboards.limits import (
     DEFAULT_SIZE,
     DESCRIPTION_MAX_LENGTH,
     MAX_DEFINITION_BYTES,
+    MAX_DIMENSION_VALUE_LENGTH,
     MAX_METADATA_BYTES,
     MAX_REFRESH_INTERVAL,
     MAX_WIDGETS,
@@ -537,6 +538,11 @@ class MetricRollup(models.Model):
     bucket = models.DateTimeField()
     dimensions_key = models.CharField(max_length=40)
     dimensions = models.JSONField(default=dict)
+    # The values of a projection's dimensions ("a" or "a,b"): a filter on either dimension
+    # of a pair is an index range (metric_rollup_a_value, _b_value). NULL, not "", where a
+    # row has no such dimension: "" is a dimension value like any other.
+    a_value = models.CharField(max_length=MAX_DIMENSION_VALUE_LENGTH, null=True, blank=True)  # noqa: DJ001
+    b_value = models.CharField(max_length=MAX_DIMENSION_VALUE_LENGTH, null=True, blank=True)  # noqa: DJ001
     total = models.FloatField()
     count = models.BigIntegerField()
     minimum = models.FloatField()
@@ -557,6 +563,20 @@ class MetricRollup(models.Model):
                 condition=Q(grain__in=RollupGrain.values), name="metric_rollup_grain_valid"
             ),
             models.CheckConstraint(condition=Q(count__gte=1), name="metric_rollup_count_positive"),
+        ]
+        indexes = [
+            # Partial: only projection rows carry the values, so the rows ingestion writes
+            # most (hours and full-set days) pay for neither index.
+            models.Index(
+                fields=["project", "metric", "projection", "a_value", "bucket"],
+                condition=Q(a_value__isnull=False),
+                name="metric_rollup_a_value",
+            ),
+            models.Index(
+                fields=["project", "metric", "projection", "b_value", "bucket"],
+                condition=Q(b_value__isnull=False),
+                name="metric_rollup_b_value",
+            ),
         ]
 
     def __str__(self) -> str:

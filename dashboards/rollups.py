@@ -36,7 +36,8 @@ _UPSERT_SET = (
     "ON CONFLICT (project_id, metric, grain, projection, bucket, dimensions_key) DO UPDATE SET "
     "dimensions = excluded.dimensions, total = excluded.total, count = excluded.count, "
     "minimum = excluded.minimum, maximum = excluded.maximum, "
-    "last_time = excluded.last_time, last_value = excluded.last_value"
+    "last_time = excluded.last_time, last_value = excluded.last_value, "
+    "a_value = excluded.a_value, b_value = excluded.b_value"
 )
 
 
@@ -119,9 +120,9 @@ def _days_sql(touched: str) -> str:
 def _projections_sql(touched: str) -> str:
     """Recompute the day projections of the touched (metric, bucket) days from their
     full-dimension-set day rows: one row for all points ("*"), one per value of each
-    dimension ("region") and one per pair of values of each pair of dimensions
-    ("plan,region", names in code-point order). Parameters: those of `touched`, the
-    project id twice.
+    dimension ("region", its value in a_value) and one per pair of values of each pair of
+    dimensions ("plan,region", names in code-point order, values in a_value and b_value).
+    Parameters: those of `touched`, the project id twice.
 
     `last` of a projection is the sum of its rows' latest values at the group's latest time
     (a window over the group, as the query layer does): exact, because the full-set rows
@@ -162,16 +163,19 @@ def _projections_sql(touched: str) -> str:
         pair_value = "json_array(k.value, j.value)"
         digest = "substr(lower(SHA256(projection || ':' || coalesce(value, ''))), 1, 40)"
     measures = "r.total, r.count, r.minimum, r.maximum, r.last_time, r.last_value"
+    # `value` names the group within its projection (and makes its dimensions_key); a_value
+    # and b_value are the same values as columns of their own, for the indexes.
     return f"""
         WITH r AS ({days}),
         x AS (
             SELECT r.metric, r.bucket, '*' AS projection, NULL AS value, {nothing} AS dims,
-                   {measures} FROM r
+                   NULL AS a_value, NULL AS b_value, {measures} FROM r
             UNION ALL
-            SELECT r.metric, r.bucket, k.key, k.value, {one}, {measures}
+            SELECT r.metric, r.bucket, k.key, k.value, {one}, k.value, NULL, {measures}
             FROM r {each.format("k")}
             UNION ALL
-            SELECT r.metric, r.bucket, k.key || ',' || j.key, {pair_value}, {two}, {measures}
+            SELECT r.metric, r.bucket, k.key || ',' || j.key, {pair_value}, {two}, k.value,
+                   j.value, {measures}
             FROM r {each.format("k")} {each.format("j")} WHERE {before}
         ),
         y AS (
@@ -180,14 +184,14 @@ def _projections_sql(touched: str) -> str:
             FROM x
         )
         INSERT INTO {ROLLUPS} (project_id, metric, grain, projection, bucket, dimensions_key,
-                               dimensions, total, count, minimum, maximum, last_time,
-                               last_value)
-        SELECT %s, metric, 'd', projection, bucket, {digest}, dims,
+                               dimensions, a_value, b_value, total, count, minimum, maximum,
+                               last_time, last_value)
+        SELECT %s, metric, 'd', projection, bucket, {digest}, dims, a_value, b_value,
                SUM(total), SUM(count), MIN(minimum), MAX(maximum), MAX(last_time),
                SUM(CASE WHEN last_time = group_last THEN last_value END)
         FROM y
         WHERE 1 = 1
-        GROUP BY metric, bucket, projection, value, dims
+        GROUP BY metric, bucket, projection, value, dims, a_value, b_value
         ORDER BY metric, bucket, projection, value
         {_UPSERT_SET}
     """
@@ -284,6 +288,35 @@ def rebuild_projections() -> None:
         )
         for (project,) in cursor.fetchall():
             _recompute_projections(cursor, project, "project_id = %s", [project])
+
+
+def value_columns(projection: str) -> dict[str, str]:
+    """The column holding each dimension's value in the rows of a day projection:
+    {"region": "a_value"} for "region", {"plan": "a_value", "region": "b_value"} for
+    "plan,region", nothing for "*" and full dimension sets ("")."""
+    if projection in ("", "*"):
+        return {}
+    names = projection.split(",")
+    return dict(zip(names, ("a_value", "b_value")[: len(names)], strict=True))
+
+
+def fill_projection_values() -> None:
+    """Copy the dimension values of every projection row into a_value and b_value: for
+    rows kept before those columns existed (migration 0008). One UPDATE per projection."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT projection FROM {ROLLUPS} "
+            "WHERE grain = 'd' AND projection NOT IN ('', '*')"
+        )
+        for (projection,) in cursor.fetchall():
+            columns = value_columns(projection)
+            assignments = ", ".join(
+                f"{column} = {sql.dimension('dimensions')}" for column in columns.values()
+            )
+            cursor.execute(
+                f"UPDATE {ROLLUPS} SET {assignments} WHERE grain = 'd' AND projection = %s",
+                [*(sql.dimension_param(name) for name in columns), projection],
+            )
 
 
 def _recompute_projections(cursor: Any, project: Any, where: str, scope: list[Any]) -> None:

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from dashboards import sqldialect as sql
+from dashboards.rollups import value_columns
 from dashboards.widgets.deadline import Deadline
 
 POINTS = "dashboards_metricpoint"
@@ -148,11 +149,18 @@ def segments(start: datetime | None, end: datetime) -> list[tuple[str, datetime 
     return [(kind, lo, hi) for kind, lo, hi in parts if lo is None or lo < hi]
 
 
-def _filter_sql(filters: Mapping[str, str], column: str) -> tuple[str, list[Any]]:
+def _filter_sql(filters: Mapping[str, str], projection: str = "") -> tuple[str, list[Any]]:
+    """Equality filters on the dimensions: a projection's own value columns where it has
+    them (an index range), the JSON column otherwise."""
+    columns = value_columns(projection)
     clauses, params = [], []
     for name, value in sorted(filters.items()):
-        clauses.append(f" AND {sql.dimension(column)} = %s")
-        params += [sql.dimension_param(name), value]
+        if name in columns:
+            clauses.append(f" AND {columns[name]} = %s")
+        else:
+            clauses.append(f" AND {sql.dimension('dimensions')} = %s")
+            params.append(sql.dimension_param(name))
+        params.append(value)
     return "".join(clauses), params
 
 
@@ -180,7 +188,7 @@ def records(selection: Selection, group_dimension: str | None = None) -> tuple[s
                 f"FROM {POINTS} WHERE project_id = %s AND metric = %s"
             )
             part_params: list[Any] = [project, selection.metric]
-            column = "timestamp"
+            column, rows = "timestamp", ""
         else:
             text = (
                 "SELECT bucket AS t, dimensions AS dims, total, count AS n, minimum, maximum, "
@@ -188,14 +196,15 @@ def records(selection: Selection, group_dimension: str | None = None) -> tuple[s
                 "WHERE project_id = %s AND metric = %s AND grain = %s AND projection = %s"
             )
             # Projections exist for days; hours keep full dimension sets only.
-            part_params = [project, selection.metric, kind, projection if kind == "d" else ""]
+            rows = projection if kind == "d" else ""
+            part_params = [project, selection.metric, kind, rows]
             column = "bucket"
         if lo is not None:
             text += f" AND {column} >= %s"
             part_params.append(sql.db_datetime(lo))
         text += f" AND {column} < %s"
         part_params.append(sql.db_datetime(hi))
-        where, filter_params = _filter_sql(selection.filters, "dimensions")
+        where, filter_params = _filter_sql(selection.filters, rows)
         parts.append(text + where)
         params += part_params + filter_params
     return " UNION ALL ".join(parts), params

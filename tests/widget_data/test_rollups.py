@@ -210,6 +210,8 @@ def _rollup_rows(project) -> list[tuple]:
             "maximum",
             "last_time",
             "last_value",
+            "a_value",
+            "b_value",
         )
     )
 
@@ -298,6 +300,26 @@ def test_a_day_keeps_a_row_per_pair_of_dimension_values(project, ingest):
     }
 
 
+def test_projection_rows_hold_their_dimension_values_in_columns(project, ingest):
+    ingest(
+        point("m", "2026-03-01T10:00:00Z", 1, region="north", plan=""),
+        point("m", "2026-03-01T11:00:00Z", 2),
+    )
+    values = set(
+        MetricRollup.objects.filter(project=project).values_list(
+            "grain", "projection", "a_value", "b_value"
+        )
+    )
+    assert values == {
+        ("h", "", None, None),
+        ("d", "", None, None),
+        ("d", "*", None, None),
+        ("d", "region", "north", None),
+        ("d", "plan", "", None),  # an empty value is a value, not a missing one
+        ("d", "plan,region", "", "north"),
+    }
+
+
 @pytest.mark.parametrize(
     ("filters", "group", "projection"),
     [
@@ -333,6 +355,14 @@ def test_a_filtered_and_grouped_widget_answers_from_the_pair_rows(project, inges
     MetricRollup.objects.filter(project=project, projection="plan,region").update(total=10)
     after = query.by_dimension(selection, "plan", "sum", 5, Deadline(60))
     assert after == [("free", 20.0), ("pro", 20.0)]
+    # The filter reads the value column, not the JSON: moving the value moves the rows.
+    pairs = MetricRollup.objects.filter(project=project, projection="plan,region")
+    pairs.filter(b_value="north").update(b_value="elsewhere")
+    assert query.by_dimension(selection, "plan", "sum", 5, Deadline(60)) == []
+    moved = query.Selection(
+        project.pk, "m", BASE, BASE + timedelta(days=5), {"region": "elsewhere"}
+    )
+    assert query.by_dimension(moved, "plan", "sum", 5, Deadline(60)) == after
 
 
 def test_rebuilding_projections_restores_the_pairs_ingestion_keeps(project, ingest):
@@ -353,5 +383,21 @@ def test_rebuilding_projections_restores_the_pairs_ingestion_keeps(project, inge
     MetricRollup.objects.filter(project=project, grain="d").exclude(projection="").delete()
 
     rollups.rebuild_projections()
+
+    assert _rollup_rows(project) == kept
+
+
+def test_filling_projection_values_restores_what_ingestion_writes(project, ingest):
+    ingest(
+        *[
+            point("m", f"2026-03-0{1 + i % 3}T{i % 24:02d}:15:00Z", i, region=REGIONS[i % 3],
+                  plan=PLANS[i % 2], tier=TIERS[i % 2])
+            for i in range(40)
+        ]
+    )  # fmt: skip
+    kept = _rollup_rows(project)
+    MetricRollup.objects.filter(project=project).update(a_value=None, b_value=None)
+
+    rollups.fill_projection_values()
 
     assert _rollup_rows(project) == kept

@@ -30,6 +30,7 @@ from dashboards.api.widget_schema import (
     WidgetErrorSerializer,
 )
 from dashboards.exceptions import ValidationFailed, WidgetNotFound
+from dashboards.limits import MAX_DIMENSION_VALUE_LENGTH
 from dashboards.widgets import data as widget_data
 from dashboards.widgets import export, registry
 from dashboards.widgets.registry import METRIC_NAME_PATTERN
@@ -48,7 +49,7 @@ _POINTS = serializers.ListField(
             "value": serializers.FloatField(),
             "dimensions": serializers.DictField(
                 child=serializers.CharField(
-                    max_length=metrics.MAX_DIMENSION_VALUE_LENGTH, allow_blank=True
+                    max_length=MAX_DIMENSION_VALUE_LENGTH, allow_blank=True
                 ),
                 required=False,
                 allow_null=True,
