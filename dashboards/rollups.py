@@ -44,27 +44,43 @@ _UPSERT_SET = (
 def _per_bucket(touched: str, aggregates: str, source: str, bucket_end: str, where: str) -> str:
     """One row of aggregates per touched (metric, bucket, dimensions_key), from `source`.
 
-    PostgreSQL: a LATERAL subquery per touched bucket, so each is an index range scan (a
-    plain join let the planner scan the whole table of the project: 7.5 s at 10M points).
-    SQLite: a join, which it always runs as nested loops over the index.
+    Each touched (metric, bucket) is read once, its rows grouped by dimension set, and the
+    groups joined to the touched ones. Probing one group at a time read the whole bucket
+    per group (the identity indexes put the time before the dimension set): with 3
+    dimensions of 20 values, a request of 7,000 points touched ~7,000 sets of a day and ran
+    past the 10 s statement timeout. PostgreSQL: a LATERAL subquery per touched bucket, so
+    each is an index range scan (a plain join let the planner scan the whole table of the
+    project: 7.5 s at 10M points). SQLite: a join, which it runs as nested loops over the
+    index.
     """
     condition = (
-        f"s.project_id = %s AND s.metric = t.metric AND {where} >= t.bucket "
-        f"AND {where} < {bucket_end} AND s.dimensions_key = t.dimensions_key"
+        f"s.project_id = %s AND s.metric = b.metric AND {where} >= b.bucket "
+        f"AND {where} < {bucket_end}"
     )
     if sql.is_postgres():
-        return f"""
-            SELECT t.metric, t.bucket, t.dimensions_key, a.total, a.n, a.minimum, a.maximum,
-                   a.last_time
-            FROM ({touched}) t CROSS JOIN LATERAL (
-                SELECT {aggregates} FROM {source} s WHERE {condition}
+        # MATERIALIZED: computed once, so the LATERAL runs once per bucket. Inlined, the
+        # planner (which guesses ~300 touched rows) joined the touched rows first and ran
+        # it once per touched set again.
+        materialized = "MATERIALIZED"
+        groups = f"""
+            SELECT b.metric, b.bucket, a.* FROM buckets b CROSS JOIN LATERAL (
+                SELECT s.dimensions_key, {aggregates} FROM {source} s WHERE {condition}
+                GROUP BY s.dimensions_key
             ) a
-            WHERE a.n > 0
+        """
+    else:
+        materialized = ""
+        groups = f"""
+            SELECT b.metric, b.bucket, s.dimensions_key, {aggregates}
+            FROM buckets b JOIN {source} s ON {condition}
+            GROUP BY b.metric, b.bucket, s.dimensions_key
         """
     return f"""
-        SELECT t.metric, t.bucket, t.dimensions_key, {aggregates}
-        FROM ({touched}) t JOIN {source} s ON {condition}
-        GROUP BY t.metric, t.bucket, t.dimensions_key
+        WITH touched AS ({touched}),
+        buckets AS (SELECT DISTINCT metric, bucket FROM touched),
+        groups AS {materialized} ({groups})
+        SELECT a.* FROM groups a JOIN touched t ON t.metric = a.metric
+            AND t.bucket = a.bucket AND t.dimensions_key = a.dimensions_key
     """
 
 
@@ -97,7 +113,7 @@ def _hours_sql(touched: str) -> str:
         "SUM(s.value) AS total, COUNT(*) AS n, MIN(s.value) AS minimum, "
         "MAX(s.value) AS maximum, MAX(s.timestamp) AS last_time"
     )
-    groups = _per_bucket(touched, aggregates, POINTS, sql.plus("t.bucket", "hour"), "s.timestamp")
+    groups = _per_bucket(touched, aggregates, POINTS, sql.plus("b.bucket", "hour"), "s.timestamp")
     return _upsert_sql("h", latest, "value", groups)
 
 
@@ -113,7 +129,7 @@ def _days_sql(touched: str) -> str:
         "MAX(s.maximum) AS maximum, MAX(s.last_time) AS last_time"
     )
     hours = f"(SELECT * FROM {ROLLUPS} WHERE grain = 'h' AND projection = '')"
-    groups = _per_bucket(touched, aggregates, hours, sql.plus("t.bucket", "day"), "s.bucket")
+    groups = _per_bucket(touched, aggregates, hours, sql.plus("b.bucket", "day"), "s.bucket")
     return _upsert_sql("d", latest, "last_value", groups)
 
 
