@@ -259,3 +259,17 @@ def test_the_pages_log_out_button_ends_the_session(client, alice):
     assert '<form method="post" action="/accounts/logout/">' in page
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/dashboards/").status_code == 302  # to the login page
+
+
+def test_a_worker_loads_every_view_and_freezes_what_it_loaded(tmp_path):
+    """The collector never walks the process's long-lived objects (dashboards_site/wsgi.py)."""
+    env = production_env(tmp_path, SECRET_KEY="serving-test-" + "k" * 40)
+    script = (
+        "import gc, sys; import dashboards_site.wsgi; "
+        "print(gc.get_freeze_count(), 'dashboards.api.analytics.views' in sys.modules)"
+    )
+    result = run([sys.executable, "-c", script], env)
+    assert result.returncode == 0, result.stderr
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_loaded == "True"
