@@ -205,9 +205,11 @@ class DatabaseGuardMiddleware:
         return mark_logged(response)
 
 
-def lift_statement_timeout() -> None:
+def lift_statement_timeout(*, local: bool = False) -> None:
     """Batch commands (bench_data, metrics_retention) run statements over millions of
-    rows: `DB_STATEMENT_TIMEOUT_MS` bounds what a request may cost, not their work."""
+    rows: `DB_STATEMENT_TIMEOUT_MS` bounds what a request may cost, not their work.
+    `local`: for the current transaction only (a migration's pass over every row, while
+    the connection goes on serving afterwards, e.g. a test run)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 0")
+            cursor.execute(f"SET {'LOCAL ' if local else ''}statement_timeout = 0")

@@ -2,14 +2,11 @@ from django.db import migrations, models
 
 
 def add_pair_projections(apps, schema_editor):
-    # The module's own statement: the rows it adds are the ones ingestion keeps from now on.
+    # The module's own statement: what it writes is what ingestion keeps from now on.
     from dashboards import rollups
+    from ops.database import lift_statement_timeout
 
-    if schema_editor.connection.vendor == "postgresql":
-        # One pass over every day of every series: no request's statement timeout, for this
-        # migration's transaction only (the connection goes on serving, e.g. a test run).
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = 0")
+    lift_statement_timeout(local=True)
     rollups.rebuild_projections()
 
 

@@ -2,14 +2,11 @@ from django.db import migrations, models
 
 
 def fill_projection_values(apps, schema_editor):
-    # The module's own statement: the values it copies are the ones ingestion writes now.
+    # The module's own statement: what it writes is what ingestion keeps from now on.
     from dashboards import rollups
+    from ops.database import lift_statement_timeout
 
-    if schema_editor.connection.vendor == "postgresql":
-        # A pass over every projection row: no request's statement timeout, for this
-        # migration's transaction only.
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = 0")
+    lift_statement_timeout(local=True)
     rollups.fill_projection_values()
 
 

@@ -149,7 +149,7 @@ def segments(start: datetime | None, end: datetime) -> list[tuple[str, datetime 
     return [(kind, lo, hi) for kind, lo, hi in parts if lo is None or lo < hi]
 
 
-def _filter_sql(filters: Mapping[str, str], projection: str = "") -> tuple[str, list[Any]]:
+def _filter_sql(filters: Mapping[str, str], projection: str) -> tuple[str, list[Any]]:
     """Equality filters on the dimensions: a projection's own value columns where it has
     them (an index range), the JSON column otherwise."""
     columns = value_columns(projection)

@@ -188,3 +188,21 @@ def test_batch_commands_lift_the_request_statement_timeout():
         lift_statement_timeout()
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_lifts_it_for_its_own_transaction_only():
+    """Migrations 0007 and 0008 pass over every rollup row; the connection serves on."""
+    from django.db import connection, transaction
+
+    from ops.database import lift_statement_timeout
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no statement timeout")
+    with transaction.atomic(), connection.cursor() as cursor:
+        lift_statement_timeout(local=True)
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "10s"
