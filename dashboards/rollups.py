@@ -306,6 +306,15 @@ def rebuild_projections() -> None:
             _recompute_projections(cursor, project, "project_id = %s", [project])
 
 
+def projection_name(dimensions: set[str]) -> str:
+    """The day rows that hold exactly these dimensions: "*" (all points) for none, the
+    name for one, "a,b" for two (code-point order, as `_projections_sql` names a pair),
+    "" (full dimension sets) for more. `value_columns` reads a name back."""
+    if not dimensions:
+        return "*"
+    return ",".join(sorted(dimensions)) if len(dimensions) <= 2 else ""
+
+
 def value_columns(projection: str) -> dict[str, str]:
     """The column holding each dimension's value in the rows of a day projection:
     {"region": "a_value"} for "region", {"plan": "a_value", "region": "b_value"} for

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from dashboards import sqldialect as sql
-from dashboards.rollups import value_columns
+from dashboards.rollups import projection_name, value_columns
 from dashboards.widgets.deadline import Deadline
 
 POINTS = "dashboards_metricpoint"
@@ -165,13 +165,12 @@ def _filter_sql(filters: Mapping[str, str], projection: str) -> tuple[str, list[
 
 
 def projection_for(selection: Selection, group_dimension: str | None) -> str:
-    """Which day rows answer: all points ("*") when no dimension matters, one dimension's
-    or one pair's rows when only those matter (`rollups._projections_sql` names a pair
-    in code-point order), else the rows of full dimension sets ("")."""
-    needed = set(selection.filters) | ({group_dimension} if group_dimension else set())
-    if not needed:
-        return "*"
-    return ",".join(sorted(needed)) if len(needed) <= 2 else ""
+    """Which day rows answer: the narrowest projection holding every dimension the widget
+    filters on or groups by (`rollups.projection_name`)."""
+    needed = set(selection.filters)
+    if group_dimension:
+        needed.add(group_dimension)
+    return projection_name(needed)
 
 
 def records(selection: Selection, group_dimension: str | None = None) -> tuple[str, list[Any]]:
