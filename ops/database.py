@@ -107,6 +107,17 @@ class _Watchdog:
                 )
                 self._thread.start()
 
+    def after_fork_in_child(self) -> None:
+        """A worker forked from a master that loaded the app (gunicorn's `preload_app`)
+        inherits this object but not its thread, nor the master's requests; locks are made
+        anew, as another thread may have held one at the fork."""
+        self.active.clear()
+        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        if self._thread is not None:
+            self._thread = None
+            self.start()
+
     def _run(self) -> None:
         while True:
             time.sleep(0.5)
@@ -156,6 +167,7 @@ def _drop(wrapper: object) -> int:
 
 
 watchdog = _Watchdog()
+os.register_at_fork(after_in_child=watchdog.after_fork_in_child)
 
 
 class DatabaseGuardMiddleware:

@@ -1,15 +1,22 @@
 """Prometheus metrics of the service (prometheus_client), served at /metrics (ops/views.py).
 
 Under gunicorn every worker is a process of its own: with `PROMETHEUS_MULTIPROC_DIR` set
-(gunicorn.conf.py sets it and empties it at start), prometheus_client keeps each worker's
-values in memory-mapped files there and /metrics sums them, so a scrape sees the whole
-server whichever worker answers it; `child_exit` marks a dead worker's files. Without it
-(runserver, tests) the values live in the process.
+(gunicorn.conf.py sets it and empties it before the workers start), prometheus_client
+keeps each worker's values in memory-mapped files there and /metrics sums them, so a
+scrape sees the whole server whichever worker answers it; `child_exit` marks a dead
+worker's files. Without it (runserver, tests) the values live in the process.
 
 Labels are bounded: the route is the URL pattern's name, never the path.
 """
 
+import os
+
 from prometheus_client import Counter, Histogram
+
+# gunicorn's master loads the app (preload_app) before its on_starting hook prepares the
+# directory: the metrics below open their files there as they are created.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Latency buckets for an API whose reads take milliseconds and whose worker timeout is 30 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

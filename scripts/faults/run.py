@@ -249,6 +249,7 @@ class Ledger:
     unknown_points: set[str] = field(default_factory=set)
     outcomes: list[Outcome] = field(default_factory=list)
     refusals: dict[str, tuple] = field(default_factory=dict)
+    request_ids: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, op, status, started):
@@ -304,8 +305,12 @@ class Load:
             body = {"name": name, "projectId": self.project_id, "widgets": []}
             key = str(uuid.uuid4())
             answers = []
+            request_ids = []  # one per attempt, to find its lines in the app log
             for _attempt in range(8 if with_key else 1):
-                headers = {"Idempotency-Key": key} if with_key else {}
+                request_ids.append(uuid.uuid4().hex)
+                headers = {"X-Request-ID": request_ids[-1]}
+                if with_key:
+                    headers["Idempotency-Key"] = key
                 op = "create+key" if with_key else "create"
                 status, data, _ = timed(
                     self.ledger,
@@ -327,6 +332,7 @@ class Load:
             if 201 not in answers:
                 with self.ledger.lock:
                     self.ledger.refusals[name] = (with_key, answers)
+                    self.ledger.request_ids[name] = request_ids
                     if any(a in UNKNOWN for a in answers):
                         self.ledger.unknown_dashboards.add(name)
                     else:
@@ -638,13 +644,19 @@ print(project.pk)""",
             f"{len(ledger.unknown_points)} unanswered"
         )
         print(verdict)
+        log_lines = (base / "app.log").read_text(errors="replace").splitlines()
         for name in ghost[:5]:
             print("refused yet written:", name, ledger.refusals.get(name))
+            # What the app logged for each attempt (its lines carry the request id).
+            for rid in ledger.request_ids.get(name, []):
+                for line in log_lines:
+                    if rid in line:
+                        print("   ", line[:600])
         for timestamp in sorted(ghost_points)[:5]:
             print("refused yet stored:", timestamp, ledger.refusals.get(timestamp))
         if lost or ghost or lost_points or ghost_points:
             failures.append("acknowledged/refused writes do not match the database: " + verdict)
-        log = (base / "app.log").read_text(errors="replace")
+        log = "\n".join(log_lines)
         tracebacks = log.count("Traceback")
         unavailable = log.count("database unavailable")
         print(

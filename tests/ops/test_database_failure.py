@@ -141,6 +141,42 @@ def test_a_frozen_database_query_is_cut_at_the_deadline(settings):
     assert time.monotonic() - started < 3
 
 
+def test_a_worker_forked_from_a_loaded_master_runs_its_own_watchdog():
+    """gunicorn's preload_app: workers are forked from a master that built the middleware
+    (and so started the watchdog); a fork keeps no thread but the caller's."""
+    import json
+    import os
+    import threading
+
+    from ops.database import watchdog
+
+    watchdog.start()
+    parent_thread = watchdog._thread
+    watchdog.active[threading.get_ident()] = (0.0, [], "the parent's request", "/x")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave without running the parent's cleanup
+        try:
+            thread = watchdog._thread
+            report = {
+                "alive": thread is not None and thread.is_alive(),
+                "new": thread is not parent_thread,
+                "requests": len(watchdog.active),
+            }
+            os.write(write_end, json.dumps(report).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        report = json.loads(os.read(read_end, 1000))
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+        watchdog.active.pop(threading.get_ident(), None)
+    assert report == {"alive": True, "new": True, "requests": 0}
+    assert parent_thread.is_alive()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(
     client_for, alice, monkeypatch

@@ -4,6 +4,7 @@ commands may use it), HTML pages that work with DEBUG off with or without collec
 and a Content-Security-Policy on every response."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -59,15 +60,28 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 class Gunicorn:
-    """The README's command: gunicorn dashboards_site.wsgi, on a free local port."""
+    """The README's command: gunicorn dashboards_site.wsgi, on a free local port; with
+    `production`, gunicorn.conf.py as `make serve-prod` runs it."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, production: bool = False) -> None:
         self.port = free_port()
+        if production:
+            args = ["-c", "gunicorn.conf.py"]
+            env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        else:
+            args = ["dashboards_site.wsgi", "-w", "1", "--bind", f"127.0.0.1:{self.port}",
+                    "--no-control-socket"]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "dashboards_site.wsgi", "-w", "1", "--bind",
-             f"127.0.0.1:{self.port}", "--no-control-socket"],
+            [str(BIN / "gunicorn"), *args],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
+
+    def workers(self) -> set[int]:
+        found = subprocess.run(  # noqa: S603 - procps, on every machine that runs gunicorn
+            ["pgrep", "-P", str(self.process.pid)],  # noqa: S607
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        return {int(pid) for pid in found.stdout.split()}
 
     @property
     def url(self) -> str:
@@ -273,3 +287,40 @@ def test_a_worker_loads_every_view_and_freezes_what_it_loaded(tmp_path):
     frozen, views_loaded = result.stdout.split()
     assert int(frozen) > 50_000
     assert views_loaded == "True"
+
+
+def test_production_workers_are_forked_from_a_loaded_master(tmp_path):
+    """gunicorn.conf.py preloads the app: a killed (or recycled) worker is replaced by a
+    fork that serves at once, with its own metrics files, instead of importing the app."""
+    env = production_env(
+        tmp_path,
+        SECRET_KEY="serving-test-" + "k" * 40,
+        WEB_CONCURRENCY="2",
+        # Not there yet: the master creates it while loading the app.
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics" / "new"),
+    )
+    run([sys.executable, "manage.py", "migrate", "-v0"], env)
+    gunicorn = Gunicorn(env, production=True)
+    try:
+        gunicorn.wait_ready()
+        maps = Path(f"/proc/{gunicorn.process.pid}/maps").read_text()
+        assert "orjson" in maps  # the master itself imported the app's renderer
+        workers = gunicorn.workers()
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            replaced = gunicorn.workers()
+            if len(replaced) == 2 and victim not in replaced:
+                break
+            time.sleep(0.05)
+        assert len(replaced) == 2
+        assert victim not in replaced
+        assert all(get(f"{gunicorn.url}/healthz")[0] == 200 for _ in range(10))
+        status, _, body = get(f"{gunicorn.url}/metrics")
+        assert status == 200
+        assert b'route="healthz"' in body
+    finally:
+        output = gunicorn.stop()
+    assert "Traceback" not in output, output
