@@ -2,8 +2,9 @@
 # What recycling workers costs the requests in flight: gunicorn.conf.py as in production,
 # but with workers recycled every MAX_REQUESTS requests (no jitter: every worker at once,
 # the worst case), with the app loaded by the master (preload_app, the default) and
-# without it, alternating. Prints req/s, p99 and the slowest request of each run, and how
-# many workers were replaced.
+# without it, alternating. Prints req/s, p99 and the slowest request of each run, how
+# many workers were replaced, and the workers' memory at the end: RSS, and PSS (shared
+# pages divided among the processes sharing them, what a worker really adds).
 #
 #   bash bench/restarts.sh                     # v1 list, 3 rounds of 20 s
 #   MAX_REQUESTS=3000 ROUNDS=2 bash bench/restarts.sh
@@ -30,7 +31,7 @@ $BIN/python manage.py migrate -v0
 mapfile -t out < <($BIN/python bench/seed.py)
 TOKEN=${out[0]}
 URL="http://127.0.0.1:$PORT${READ_PATH:-/api/v1/dashboards/list}"
-printf "%-8s %-5s %9s %10s %10s %9s\n" preload round req/s p99 max replaced
+printf "%-8s %-5s %9s %10s %10s %9s %12s %12s\n" preload round req/s p99 max replaced rss_mb_max pss_mb_max
 for round in $(seq 1 "$ROUNDS"); do
   for preload in 0 1; do
     : >"$LOG"
@@ -41,8 +42,14 @@ for round in $(seq 1 "$ROUNDS"); do
     booted=$(grep -c "Booting worker" "$LOG")
     res=$(wrk -t2 -c16 -d"$DURATION" --timeout 10s --latency -H "Authorization: Bearer $TOKEN" "$URL")
     replaced=$(( $(grep -c "Booting worker" "$LOG") - booted ))
-    printf "%-8s %-5s %9s %10s %10s %9s\n" "$preload" "$round" "$(awk '/^Requests\/sec/{print $2}' <<<"$res")" \
-      "$(awk '$1=="99%"{print $2}' <<<"$res")" "$(awk '/Latency/{print $4; exit}' <<<"$res")" "$replaced"
+    rss=0; pss=0
+    for pid in $(pgrep -P "$GUNI"); do
+      r=$(awk '/^Rss:/{print $2}' "/proc/$pid/smaps_rollup"); p=$(awk '/^Pss:/{print $2}' "/proc/$pid/smaps_rollup")
+      [ "$r" -gt "$rss" ] && rss=$r; [ "$p" -gt "$pss" ] && pss=$p
+    done
+    printf "%-8s %-5s %9s %10s %10s %9s %12s %12s\n" "$preload" "$round" "$(awk '/^Requests\/sec/{print $2}' <<<"$res")" \
+      "$(awk '$1=="99%"{print $2}' <<<"$res")" "$(awk '/Latency/{print $4; exit}' <<<"$res")" "$replaced" \
+      "$((rss / 1024))" "$((pss / 1024))"
     kill -TERM "$GUNI"; wait "$GUNI" 2>/dev/null || true; GUNI=""
   done
 done
