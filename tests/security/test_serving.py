@@ -83,6 +83,16 @@ class Gunicorn:
         )  # fmt: skip
         return {int(pid) for pid in found.stdout.split()}
 
+    def wait_workers(self, count: int, *, without: int | None = None) -> set[int]:
+        """The workers, once there are `count` of them (and `without` is not one)."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            workers = self.workers()
+            if len(workers) == count and without not in workers:
+                return workers
+            time.sleep(0.05)
+        raise AssertionError(f"workers {workers}, expected {count} without {without}")
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -305,17 +315,10 @@ def test_production_workers_are_forked_from_a_loaded_master(tmp_path):
         gunicorn.wait_ready()
         maps = Path(f"/proc/{gunicorn.process.pid}/maps").read_text()
         assert "orjson" in maps  # the master itself imported the app's renderer
-        workers = gunicorn.workers()
-        assert len(workers) == 2
+        workers = gunicorn.wait_workers(2)  # the first answers before the second is forked
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            replaced = gunicorn.workers()
-            if len(replaced) == 2 and victim not in replaced:
-                break
-            time.sleep(0.05)
-        assert len(replaced) == 2
+        replaced = gunicorn.wait_workers(2, without=victim)
         assert victim not in replaced
         assert all(get(f"{gunicorn.url}/healthz")[0] == 200 for _ in range(10))
         status, _, body = get(f"{gunicorn.url}/metrics")
