@@ -46,13 +46,29 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 def during_commit(exc: BaseException) -> bool:
-    """True when the error was raised by a COMMIT (its outcome is unknown)."""
-    traceback = exc.__traceback__
-    while traceback is not None:
-        code = traceback.tb_frame.f_code
-        if code.co_name in {"commit", "_commit"} and "django/db/" in code.co_filename:
-            return True
-        traceback = traceback.tb_next
+    """True when the error, or one it was raised while handling, came from a COMMIT (its
+    outcome is unknown).
+
+    The chain matters: when COMMIT breaks, Django's `atomic` rolls back, closes the broken
+    connection and, leaving the block, turns autocommit back on, which connects again. A
+    database still unreachable then raises a connect error in place of the COMMIT's, with
+    the COMMIT's as its context; the server may have committed all the same (a frozen one
+    reads the COMMIT when it wakes up).
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback = current.__traceback__
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            if code.co_name in {"commit", "_commit"} and "django/db/" in code.co_filename:
+                return True
+            traceback = traceback.tb_next
+        pending += [current.__context__, current.__cause__]
     return False
 
 
