@@ -59,16 +59,21 @@ def during_commit(exc: BaseException) -> bool:
     pending: list[BaseException | None] = [exc]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        traceback = current.__traceback__
-        while traceback is not None:
-            code = traceback.tb_frame.f_code
-            if code.co_name in {"commit", "_commit"} and "django/db/" in code.co_filename:
+        if current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if _raised_by_commit(current):
                 return True
-            traceback = traceback.tb_next
-        pending += [current.__context__, current.__cause__]
+            pending += [current.__context__, current.__cause__]
+    return False
+
+
+def _raised_by_commit(exc: BaseException) -> bool:
+    traceback = exc.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_name in {"commit", "_commit"} and "django/db/" in code.co_filename:
+            return True
+        traceback = traceback.tb_next
     return False
 
 
