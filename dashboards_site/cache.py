@@ -21,10 +21,12 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from dashboards_site import nearcache
 from ops import metrics
 
 logger = logging.getLogger("dashboards.cache")
@@ -90,6 +92,9 @@ class ReusingRedisCache(RedisCache):
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = ReusingRedisCacheClient
         self._location = ",".join(self._servers)
+        self.server = self._servers[0]  # where writes go (the first server), as Django does
+        self.socket_timeout = options["socket_timeout"]
+        self._near: dict[str, nearcache.NearCache] = {}
 
     # --- the breaker --------------------------------------------------------------------
 
@@ -104,20 +109,41 @@ class ReusingRedisCache(RedisCache):
         try:
             result = method(*args)
         except RedisError as error:
-            metrics.CACHE_ERRORS.labels(operation=operation).inc()
-            if _Breaker.trip(self._location, self.breaker_seconds):
-                # One line per outage, no traceback: the class says what happened.
-                logger.warning(
-                    "cache unavailable (%s on %s); serving without it for %.0f s "
-                    "(reads computed from the database, throttles fail open)",
-                    type(error).__name__,
-                    operation,
-                    self.breaker_seconds,
-                )
+            self._failed(operation, error)
             return fallback
         if _Breaker.reset(self._location):
             logger.warning("cache available again")
         return result
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        metrics.CACHE_ERRORS.labels(operation=operation).inc()
+        if _Breaker.trip(self._location, self.breaker_seconds):
+            # One line per outage, no traceback: the class says what happened.
+            logger.warning(
+                "cache unavailable (%s on %s); serving without it for %.0f s "
+                "(reads computed from the database, throttles fail open)",
+                type(error).__name__,
+                operation,
+                self.breaker_seconds,
+            )
+
+    # --- copies in this process ---------------------------------------------------------
+
+    def near(self, prefix: str) -> nearcache.NearCache:
+        """This process's copies of the keys under `prefix`, kept exact by Redis
+        (dashboards_site/nearcache.py); they follow this cache's breaker."""
+        near = self._near.get(prefix)
+        if near is None:
+            if self.make_key(f"{prefix}x") != f"{self.make_key(prefix)}x":
+                raise ImproperlyConfigured("a near cache needs keys that extend their prefix")
+            near = self._near[prefix] = nearcache.shared(
+                self.server,
+                self.make_key(prefix),
+                timeout=self.socket_timeout,
+                available=lambda: self.available,
+                failed=self._failed,
+            )
+        return near
 
     # --- Django's cache API, each call guarded ------------------------------------------
 
@@ -158,6 +184,8 @@ class ReusingRedisCache(RedisCache):
         self._call("delete_many", None, super().delete_many, keys, version)
 
     def clear(self) -> bool:
+        # Redis tells every process of the flush; this one drops its copies now.
+        nearcache.forget_everything(self.server)
         return self._call("clear", False, super().clear)
 
     # --- readiness ----------------------------------------------------------------------

@@ -7,11 +7,13 @@ Two facts per user, kept in the database and cached together under one key:
   rotation, so rotating cannot outrun it.
 - `revoked`: the ids (`jti`) of access tokens ended by logout, until they would expire.
 
-Checking a token costs one cache round trip and no query while the cache answers. On a
-miss, or when the cache fails, the facts come from the database (two indexed queries):
-never skipped. Writers store the new facts in the cache at once and again after commit;
-readers fill a missing entry with `add`, which never overwrites, so a reader holding facts
-read just before a change cannot put them back over the writer's.
+Checking a token costs no round trip while the process holds a current copy of the entry
+(`dashboards_site.nearcache`: Redis tells the process of every change), one cache round
+trip otherwise, and no query while the cache answers. On a miss, or when the cache fails,
+the facts come from the database (two indexed queries): never skipped. Writers store the
+new facts in the cache at once and again after commit; readers fill a missing entry with
+`add`, which never overwrites, so a reader holding facts read just before a change cannot
+put them back over the writer's.
 """
 
 import logging
@@ -27,6 +29,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from dashboards_site import nearcache
 from users.models import RevokedToken
 
 logger = logging.getLogger(__name__)
@@ -41,8 +44,11 @@ GONE = float("inf")  # the user no longer exists: every token is refused
 Facts = tuple[float | None, frozenset[str]]
 
 
+PREFIX = "auth:revocation:"
+
+
 def _key(user_id: Any) -> str:
-    return f"auth:revocation:{user_id}"
+    return f"{PREFIX}{user_id}"
 
 
 def _entry_seconds() -> int:
@@ -77,6 +83,13 @@ def valid_user_id(user_id: Any) -> bool:
 
 
 def facts_for(user_id: Any) -> Facts:
+    near = nearcache.for_prefix(PREFIX)
+    if near is None:
+        return _cached_facts(user_id)
+    return near.get(str(user_id), lambda: _cached_facts(user_id))
+
+
+def _cached_facts(user_id: Any) -> Facts:
     key = _key(user_id)
     try:
         cached = cache.get(key)
@@ -95,6 +108,10 @@ def facts_for(user_id: Any) -> Facts:
 
 def publish(user_id: Any) -> None:
     """Put the database's current facts in the cache (after a change)."""
+    near = nearcache.for_prefix(PREFIX)
+    if near is not None:
+        # Other processes hear of it from Redis; this one must not wait for the echo.
+        near.forget(str(user_id))
     try:
         cache.set(_key(user_id), facts_from_database(user_id), _entry_seconds())
     except Exception:

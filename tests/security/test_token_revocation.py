@@ -3,12 +3,14 @@ change, a deactivation or a demotion ends every token of the user (reads, writes
 refresh, rotated tokens included), whoever makes the change. Reads check it with one cache
 round trip and no query; without the cache, the database answers, never nobody."""
 
+import uuid
 from io import StringIO
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
@@ -232,3 +234,41 @@ def test_a_stale_reader_cannot_put_old_facts_back(alice):
     alice.save()
     cache.add(revocation._key(alice.pk), stale, revocation.ENTRY_SECONDS)
     assert_revoked(bearer(tokens["access"]).get(READ))
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The project's Redis cache (whatever the run's default), with a key prefix of its own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dashboards_site.cache.ReusingRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"revocation-test-{uuid.uuid4().hex}",
+        }
+    }
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_a_process_holding_the_facts_hears_of_a_change_made_by_another(alice):
+    """This process keeps the facts it read (dashboards_site/nearcache.py); another
+    process's change reaches Redis only, and the next read here already sees it."""
+    from django.core.cache import cache
+
+    tokens = login("alice")
+    assert can_read(tokens["access"]) == 200
+    assert can_read(tokens["access"]) == 200  # served from this process's copy
+    # Another process changes the facts: the row, then the shared cache (what its
+    # `revocation.publish` does), never this process's memory.
+    User.objects.filter(pk=alice.pk).update(tokens_valid_after=timezone.now())
+    cache.set(revocation._key(alice.pk), revocation.facts_from_database(alice.pk), 300)
+    assert_revoked(bearer(tokens["access"]).get(READ))
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_a_logout_ends_the_token_at_once_with_the_facts_held_in_process(alice):
+    tokens = login("alice")
+    survivor = login("alice")
+    assert can_read(tokens["access"]) == 200
+    bearer(tokens["access"]).post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+    assert_revoked(bearer(tokens["access"]).get(READ))
+    assert can_read(survivor["access"]) == 200
