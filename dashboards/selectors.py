@@ -35,6 +35,7 @@ from dashboards.models import (
     Dashboard,
     DashboardShare,
     DashboardVersion,
+    MetricSeries,
     Project,
     ProjectMembership,
     UserDashboard,
@@ -43,6 +44,7 @@ from dashboards.models import (
 from dashboards.rows import ModelRows
 from dashboards.share_rules import token_hash
 from dashboards.specs import DOCUMENT_FIELDS, export_document
+from dashboards.widgets import registry
 
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
@@ -172,10 +174,13 @@ _WIDGET_ROWS = ModelRows(Widget, "w")
 # dashboard_get's UNION: the dashboard's row (part 0) first, then its widgets by position
 # and id; named by number, as a UNION is ordered by its output columns.
 _BEFORE_WIDGET = len(_DASHBOARD_ROWS.fields) + len(_PROJECT_ROWS.fields)
+# Each widget's metric series (its data version), joined to the widget's row.
+_SERIES_ROWS = ModelRows(MetricSeries, "s")
+_BEFORE_SERIES = _BEFORE_WIDGET + len(_WIDGET_ROWS.fields)
 _UNION_ORDER = ", ".join(
     str(number)
     for number in (
-        _BEFORE_WIDGET + len(_WIDGET_ROWS.fields) + 1,
+        _BEFORE_SERIES + len(_SERIES_ROWS.fields) + 1,
         _BEFORE_WIDGET + _WIDGET_ROWS.names.index("position") + 1,
         _BEFORE_WIDGET + _WIDGET_ROWS.names.index("id") + 1,
     )
@@ -214,17 +219,21 @@ def dashboard_get(
         params += list(scopes)
     statement = (
         f"SELECT {_DASHBOARD_ROWS.columns}, {_PROJECT_ROWS.columns}"  # noqa: S608
-        f"{f', {_WIDGET_ROWS.nulls}, 0' if with_widgets else ''} "
+        f"{f', {_WIDGET_ROWS.nulls}, {_SERIES_ROWS.nulls}, 0' if with_widgets else ''} "
         f"FROM {_DASHBOARD_ROWS.table} JOIN {_PROJECT_ROWS.table} ON p.id = d.project_id "
         f"WHERE {' AND '.join(where)}"
     )
     if with_widgets:
         # The widgets in the same round trip, as rows of their own after the dashboard's
-        # (a join would repeat the dashboard's definition on every widget row).
+        # (a join would repeat the dashboard's definition on every widget row), each with
+        # its metric's series: the data versions its cached data is keyed by.
         statement += (
             f" UNION ALL SELECT {_DASHBOARD_ROWS.nulls}, {_PROJECT_ROWS.nulls}, "  # noqa: S608
-            f"{_WIDGET_ROWS.columns}, 1 FROM {_WIDGET_ROWS.table} WHERE w.dashboard_id = %s "
-            f"ORDER BY {_UNION_ORDER}"
+            f"{_WIDGET_ROWS.columns}, {_SERIES_ROWS.columns}, 1 FROM {_WIDGET_ROWS.table} "
+            f"JOIN {_DASHBOARD_ROWS.table} ON d.id = w.dashboard_id "
+            f"LEFT JOIN {_SERIES_ROWS.table} ON s.project_id = d.project_id "
+            f"AND s.metric = {registry.metric_sql('w', connection.vendor)} "
+            f"WHERE w.dashboard_id = %s ORDER BY {_UNION_ORDER}"
         )
         params.append(params[0])
     with connection.cursor() as cursor:
@@ -242,7 +251,14 @@ def dashboard_get(
     if not permissions.can_view_dashboard(user, dashboard):
         raise DashboardNotFound()
     if with_widgets:
-        _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row[joined:-1]) for row in rows[1:]])
+        widgets = []
+        for row in rows[1:]:
+            widget = _WIDGET_ROWS.instance(row[joined:_BEFORE_SERIES])
+            series = _SERIES_ROWS.instance(row[_BEFORE_SERIES:-1])
+            # Read by `dashboards.widgets.data`, instead of a query of its own.
+            widget.joined_series = series if series.pk is not None else None
+            widgets.append(widget)
+        _attach_widgets(dashboard, widgets)
     return dashboard
 
 

@@ -11,10 +11,11 @@ from the database, bumped in the ingestion transaction) standing for the points.
   was computed from the current points (versions are read before the data);
 - every entry has a TTL (it is useless after its day anyway).
 
-A dashboard read costs one query for the versions of all its metrics, one `get_many`, and on a
-miss one provider statement per widget (plus, on PostgreSQL, the statement that sets its
-timeout) and one `set_many`. All widgets of a request share one deadline
-(`dashboards.widgets.deadline`): a widget that fails or runs out of time answers
+A dashboard read costs one `get_many` (the versions of all its metrics come in the
+dashboard's own statement, `selectors.dashboard_get`; widgets loaded otherwise cost one
+query for them), and on a miss one provider statement per widget (plus, on PostgreSQL,
+the statement that sets its timeout) and one `set_many`. All widgets of a request share one
+deadline (`dashboards.widgets.deadline`): a widget that fails or runs out of time answers
 `data: null` with an `error` object, alone; failures are never cached.
 """
 
@@ -82,7 +83,9 @@ def _plan(
     wanted = {
         widget.key: registry.get(widget.type).metric(widget.config or {}) for widget in widgets
     }
-    versions = metrics.series_versions(dashboard.project_id, [m for m in wanted.values() if m])
+    versions = _joined_versions(widgets, wanted)
+    if versions is None:
+        versions = metrics.series_versions(dashboard.project_id, [m for m in wanted.values() if m])
     today = now.astimezone(UTC).date().isoformat()
     plans = []
     for widget in widgets:
@@ -108,6 +111,29 @@ def _plan(
         last_modified = max(changed) if changed else now
         plans.append(_Plan(widget, metric, digest, f'"{digest}"', last_modified))
     return plans
+
+
+def _joined_versions(
+    widgets: list[Widget], wanted: dict[str, str | None]
+) -> dict[str, metrics.SeriesVersion] | None:
+    """The versions `selectors.dashboard_get` read with the widgets (in the dashboard's
+    statement), or None when these widgets were loaded otherwise."""
+    versions = {}
+    for widget in widgets:
+        metric = wanted[widget.key]
+        if not metric:
+            continue
+        try:
+            series = widget.joined_series
+        except AttributeError:
+            return None
+        if series is None:
+            versions[metric] = metrics.NO_DATA
+        elif series.metric == metric:
+            versions[metric] = metrics.SeriesVersion(series.version, series.changed_at)
+        else:  # the SQL rule and the type module disagree: ask the database again
+            return None
+    return versions
 
 
 def _compute(

@@ -7,6 +7,7 @@ are loaded on first use, so the models (which validate configs through here) can
 module without importing the query layer.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,6 +141,50 @@ def get(name: Any) -> WidgetType:
             details={"supportedTypes": names()},
         )
     return _REGISTRY[name]
+
+
+_SQL_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+def _sql_literal(value: str) -> str:
+    # Type and metric names from the type modules, never from a request.
+    if not _SQL_NAME.match(value):
+        raise ValueError(f"not a name that can be written into SQL: {value!r}")
+    return f"'{value}'"
+
+
+def metric_sql(alias: str, vendor: str) -> str:
+    """`WidgetType.metric` of the widget rows under `alias`, as an SQL expression (NULL: no
+    metric), derived from the registry: so that the statement that reads a dashboard's
+    widgets can also read their metrics' versions (`selectors.dashboard_get`)."""
+    _ensure_loaded()
+    key = (alias, vendor, len(_REGISTRY))  # a type registered later makes a new text
+    text = _metric_sql.get(key)
+    if text is None:
+        text = _metric_sql[key] = _metric_case(alias, vendor)
+    return text
+
+
+_metric_sql: dict[tuple[str, str, int], str] = {}
+
+
+def _metric_case(alias: str, vendor: str) -> str:
+    types = sorted(_REGISTRY.values(), key=lambda t: t.name)
+    whens = [
+        f"WHEN {alias}.type = {_sql_literal(t.name)} THEN {_sql_literal(t.fixed_metric)}"
+        for t in types
+        if t.has_data and t.fixed_metric
+    ]
+    from_config = [_sql_literal(t.name) for t in types if t.has_data and not t.fixed_metric]
+    if from_config:
+        if vendor == "postgresql":
+            is_text = f"jsonb_typeof({alias}.config -> 'metric') = 'string'"
+            text = f"{alias}.config ->> 'metric'"
+        else:
+            is_text = f"json_type({alias}.config, '$.metric') = 'text'"
+            text = f"json_extract({alias}.config, '$.metric')"
+        whens.append(f"WHEN {alias}.type IN ({', '.join(from_config)}) AND {is_text} THEN {text}")
+    return f"CASE {' '.join(whens)} END" if whens else "NULL"
 
 
 def validate(type_name: Any, size: Any, config: Any, *, prefix: str = "") -> None:
