@@ -11,11 +11,11 @@ from the database, bumped in the ingestion transaction) standing for the points.
   was computed from the current points (versions are read before the data);
 - every entry has a TTL (it is useless after its day anyway).
 
-A dashboard read costs one `get_many` (the versions of all its metrics come in the
-dashboard's own statement, `selectors.dashboard_get`; widgets loaded otherwise cost one
-query for them), and on a miss one provider statement per widget (plus, on PostgreSQL,
-the statement that sets its timeout) and one `set_many`. All widgets of a request share one
-deadline (`dashboards.widgets.deadline`): a widget that fails or runs out of time answers
+A dashboard read costs one query for the versions of all its metrics (none when they came
+with the widgets: `selectors.dashboard_get(with_series=True)`), one `get_many`, and on a
+miss one provider statement per widget (plus, on PostgreSQL, the statement that sets its
+timeout) and one `set_many`. All widgets of a request share one deadline
+(`dashboards.widgets.deadline`): a widget that fails or runs out of time answers
 `data: null` with an `error` object, alone; failures are never cached.
 """
 

@@ -121,11 +121,11 @@ def test_dashboard_reads_cost_a_fixed_number_of_queries(
     client = client_for(project.owner)
     per_widget = 4 if connection.vendor == "postgresql" else 1
     reset = 1 if connection.vendor == "postgresql" else 0
-    # the dashboard with its widgets and their series versions; then one statement per
-    # widget (PostgreSQL: in a savepoint with its SET LOCAL timeout)
-    with django_assert_num_queries(1 + per_widget * n + reset):
+    # dashboard with its widgets, series versions; then one statement per widget
+    # (PostgreSQL: in a savepoint with its SET LOCAL timeout)
+    with django_assert_num_queries(2 + per_widget * n + reset):
         cold = client.get(f"{API}/{dashboard.pk}")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         warm = client.get(f"{API}/{dashboard.pk}")
     assert cold.status_code == warm.status_code == 200
     assert cold.json()["widgets"] == warm.json()["widgets"]
@@ -153,7 +153,7 @@ def test_the_dashboard_statement_reads_the_versions_a_query_of_their_own_would(
                 config=config,
             )
             position += 1
-    loaded = selectors.dashboard_get(user=alice, dashboard_id=dashboard.pk)
+    loaded = selectors.dashboard_get(user=alice, dashboard_id=dashboard.pk, with_series=True)
     widgets = list(loaded.widgets.all())
     wanted = {w.key: registry.get(w.type).metric(w.config) for w in widgets}
     joined = widget_data._joined_versions(widgets, wanted)
@@ -161,3 +161,26 @@ def test_the_dashboard_statement_reads_the_versions_a_query_of_their_own_would(
     assert joined == metrics.series_versions(project.pk, [m for m in wanted.values() if m])
     assert joined["m1"].version == 2
     assert joined["m2"] == metrics.NO_DATA
+
+
+def test_a_widgets_data_read_costs_one_query_while_its_data_is_cached(
+    client_for, alice, dashboard, ingest, django_assert_num_queries
+):
+    """The dashboard, its widgets and their series versions in one statement."""
+    ingest(point("orders", _today(), 3))
+    client = client_for(alice)
+    url = f"{API}/{dashboard.pk}/widgets/orders/data"
+    first = client.get(url)
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    with django_assert_num_queries(1):
+        unchanged = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (first.status_code, again.status_code, unchanged.status_code) == (200, 200, 304)
+    assert again.json()["data"] == first.json()["data"]
+    ingest(point("orders", _today(), 4))  # a new version: seen by the same single statement
+    # then the provider's statement (PostgreSQL: in a savepoint with its SET LOCAL timeout)
+    with django_assert_num_queries(1 + (5 if connection.vendor == "postgresql" else 1)):
+        fresh = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200
+    assert fresh["ETag"] != first["ETag"]
+    assert fresh.json()["data"] != first.json()["data"]

@@ -159,7 +159,9 @@ class WidgetDataView(APIView):
         },
     )
     def get(self, request: Request, dashboard_id: str, widget_id: str) -> Response:
-        dashboard = selectors.dashboard_get(user=request.user, dashboard_id=dashboard_id)
+        dashboard = selectors.dashboard_get(
+            user=request.user, dashboard_id=dashboard_id, with_series=True
+        )
         widget = next((w for w in dashboard.widgets.all() if w.key == widget_id), None)
         if widget is None:
             raise WidgetNotFound(f"Dashboard has no widget {widget_id!r}.")
