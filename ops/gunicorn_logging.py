@@ -1,10 +1,10 @@
 """gunicorn's access and error logs as JSON lines, with the request id (gunicorn.conf.py)."""
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from gunicorn.glogging import Logger
 
 from ops.logs import JsonFormatter, RequestIdFilter
@@ -44,7 +44,7 @@ class JsonLogger(Logger):
             "user_agent": environ.get("HTTP_USER_AGENT", "-"),
         }
         try:
-            self.access_log.info(json.dumps(line))
+            self.access_log.info(orjson.dumps(line).decode())
         except Exception:
             self.exception("Failed to write the access log line")
 
