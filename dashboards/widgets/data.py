@@ -22,10 +22,14 @@ timeout) and one `set_many`. All widgets of a request share one deadline
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.core.cache import cache
 from django.db import connection
 from psycopg.errors import QueryCanceled
@@ -202,7 +206,12 @@ def dashboard_widget_payloads(
         for plan in plans
         if plan.metric and plan.etag not in known_etags
     }
-    cached = cache.get_many(list(keys.values())) if keys else {}
+    cached = _recall(keys.values())
+    missing = [key for key in keys.values() if key not in cached]
+    if missing:
+        fetched = cache.get_many(missing)
+        _remember(fetched)
+        cached.update(fetched)
     fresh: dict[str, Any] = {}
     results = []
     for plan in plans:
@@ -237,6 +246,7 @@ def dashboard_widget_payloads(
     ops_metrics.widget_data_lookups(hits=hits, misses=len(keys) - hits)
     if fresh:
         cache.set_many(fresh, timeout=DATA_TIMEOUT)
+        _remember(fresh)
     return results
 
 
@@ -260,3 +270,46 @@ def widget_data(dashboard: Dashboard, widget: Widget) -> Any:
 def dashboard_widget_data(dashboard: Dashboard, widgets: list[Widget]) -> dict[str, Any]:
     """Map each widget's key to its data (None for types without data or on error)."""
     return {item.key: item.data for item in dashboard_widget_payloads(dashboard, widgets)}
+
+
+# Entries already read or computed, by cache key, in this process: a key names everything
+# its data depends on (the metric's version as the database confirmed it included), so a
+# copy can never be stale, and a hot widget skips the cache's round trip. Bounded by the
+# size of their JSON (a grouped series may hold 100 x 3,660 points): the least recently
+# used go first, and an entry larger than a sixteenth of the budget is not kept. The
+# values are shared between requests: read-only.
+LOCAL_BYTES = 8 * 1024 * 1024
+_local: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+_local_size = 0
+_local_lock = threading.Lock()
+
+
+def _recall(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    found = {}
+    with _local_lock:
+        for key in keys:
+            held = _local.get(key)
+            if held is not None:
+                _local.move_to_end(key)
+                found[key] = held[0]
+    return found
+
+
+def _remember(entries: dict[str, dict[str, Any]]) -> None:
+    global _local_size
+    for key, entry in entries.items():
+        try:
+            size = len(orjson.dumps(entry, default=str))
+        except (TypeError, orjson.JSONEncodeError):
+            continue
+        if size > LOCAL_BYTES // 16:
+            continue
+        with _local_lock:
+            previous = _local.pop(key, None)
+            if previous is not None:
+                _local_size -= previous[1]
+            _local[key] = (entry, size)
+            _local_size += size
+            while _local_size > LOCAL_BYTES:
+                _, (_, evicted) = _local.popitem(last=False)
+                _local_size -= evicted

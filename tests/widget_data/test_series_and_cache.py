@@ -184,3 +184,36 @@ def test_a_widgets_data_read_costs_one_query_while_its_data_is_cached(
     assert fresh.status_code == 200
     assert fresh["ETag"] != first["ETag"]
     assert fresh.json()["data"] != first.json()["data"]
+
+
+def test_a_process_serves_data_it_already_holds_without_the_cache(
+    client_for, alice, dashboard, ingest, django_assert_num_queries
+):
+    """Copies kept in the process are keyed like the cache: an entry gone from the cache
+    costs nothing, and new points (a new version in the database) are never answered from
+    an old copy."""
+    ingest(point("orders", _today(), 3))
+    client = client_for(alice)
+    url = f"{API}/{dashboard.pk}/widgets/orders/data"
+    before = client.get(url)
+    cache.delete(DATA_KEY.format(digest=before["ETag"].strip('"')))  # gone from the cache
+    with django_assert_num_queries(1):  # the dashboard's statement; no provider statement
+        after = client.get(url)
+    assert after.json() == before.json()
+    ingest(point("orders", _today(2), 4))
+    fresh = client.get(url)
+    assert fresh["ETag"] != before["ETag"]
+    assert fresh.json()["data"] != before.json()["data"]
+
+
+def test_the_copies_in_a_process_are_bounded_by_their_size(monkeypatch):
+    monkeypatch.setattr(widget_data, "LOCAL_BYTES", 960)
+    monkeypatch.setattr(widget_data, "_local", widget_data.OrderedDict())
+    monkeypatch.setattr(widget_data, "_local_size", 0)
+    entry = {"data": [1.5] * 5}  # 30 bytes of JSON: 32 fill the budget
+    widget_data._remember({f"k{i}": entry for i in range(32)})
+    assert widget_data._recall(["k0"]) == {"k0": entry}  # now the most recently used
+    widget_data._remember({"k32": entry})  # over the budget: the least recently used goes
+    assert widget_data._recall(["k0", "k1", "k32"]) == {"k0": entry, "k32": entry}
+    widget_data._remember({"big": {"data": [1.5] * 20}})  # 90 bytes: over 960 / 16
+    assert widget_data._recall(["big"]) == {}
