@@ -277,18 +277,17 @@ def dashboard_get(
     if not rows or (with_widgets and rows[0][-1] != 0):
         raise DashboardNotFound()
     split = len(_DASHBOARD_ROWS.fields)
-    joined = split + len(_PROJECT_ROWS.fields)
     dashboard = _DASHBOARD_ROWS.instance(rows[0][:split])
     # What select_related("project") leaves behind.
     Dashboard._meta.get_field("project").set_cached_value(
-        dashboard, _PROJECT_ROWS.instance(rows[0][split:joined])
+        dashboard, _PROJECT_ROWS.instance(rows[0][split:_BEFORE_WIDGET])
     )
     if not permissions.can_view_dashboard(user, dashboard):
         raise DashboardNotFound()
     if with_widgets:
         widgets = []
         for row in rows[1:]:
-            widget = _WIDGET_ROWS.instance(row[joined:_BEFORE_SERIES])
+            widget = _WIDGET_ROWS.instance(row[_BEFORE_WIDGET:_BEFORE_SERIES])
             if series:
                 # Read by `dashboards.widgets.data` instead of a query of its own (NULLs: no
                 # metric, or none of its points yet).

@@ -206,11 +206,11 @@ def dashboard_widget_payloads(
         for plan in plans
         if plan.metric and plan.etag not in known_etags
     }
-    cached = _recall(keys.values())
+    cached = _held.recall(keys.values())
     missing = [key for key in keys.values() if key not in cached]
     if missing:
         fetched = cache.get_many(missing)
-        _remember(fetched)
+        _held.remember(fetched)
         cached.update(fetched)
     fresh: dict[str, Any] = {}
     results = []
@@ -246,7 +246,7 @@ def dashboard_widget_payloads(
     ops_metrics.widget_data_lookups(hits=hits, misses=len(keys) - hits)
     if fresh:
         cache.set_many(fresh, timeout=DATA_TIMEOUT)
-        _remember(fresh)
+        _held.remember(fresh)
     return results
 
 
@@ -272,44 +272,45 @@ def dashboard_widget_data(dashboard: Dashboard, widgets: list[Widget]) -> dict[s
     return {item.key: item.data for item in dashboard_widget_payloads(dashboard, widgets)}
 
 
-# Entries already read or computed, by cache key, in this process: a key names everything
-# its data depends on (the metric's version as the database confirmed it included), so a
-# copy can never be stale, and a hot widget skips the cache's round trip. Bounded by the
-# size of their JSON (a grouped series may hold 100 x 3,660 points): the least recently
-# used go first, and an entry larger than a sixteenth of the budget is not kept. The
-# values are shared between requests: read-only.
-LOCAL_BYTES = 8 * 1024 * 1024
-_local: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
-_local_size = 0
-_local_lock = threading.Lock()
+class HeldData:
+    """Entries already read or computed, by cache key, in this process: a key names
+    everything its data depends on (the metric's version as the database confirmed it
+    included), so a copy can never be stale, and a hot widget skips the cache's round trip.
+    Bounded by the size of their JSON (a grouped series may hold 100 x 3,660 points): the
+    least recently used go first, and an entry larger than a sixteenth of the budget is not
+    kept. The values are shared between requests: read-only."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def recall(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                held = self._entries.get(key)
+                if held is not None:
+                    self._entries.move_to_end(key)
+                    found[key] = held[0]
+        return found
+
+    def remember(self, entries: dict[str, dict[str, Any]]) -> None:
+        for key, entry in entries.items():
+            try:
+                size = len(orjson.dumps(entry, default=str))
+            except TypeError:  # orjson's JSONEncodeError included
+                continue
+            if size > self.budget // 16:
+                continue
+            with self._lock:
+                previous = self._entries.pop(key, None)
+                self._size += size - (previous[1] if previous else 0)
+                self._entries[key] = (entry, size)
+                while self._size > self.budget:
+                    _, (_, evicted) = self._entries.popitem(last=False)
+                    self._size -= evicted
 
 
-def _recall(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    found = {}
-    with _local_lock:
-        for key in keys:
-            held = _local.get(key)
-            if held is not None:
-                _local.move_to_end(key)
-                found[key] = held[0]
-    return found
-
-
-def _remember(entries: dict[str, dict[str, Any]]) -> None:
-    global _local_size
-    for key, entry in entries.items():
-        try:
-            size = len(orjson.dumps(entry, default=str))
-        except (TypeError, orjson.JSONEncodeError):
-            continue
-        if size > LOCAL_BYTES // 16:
-            continue
-        with _local_lock:
-            previous = _local.pop(key, None)
-            if previous is not None:
-                _local_size -= previous[1]
-            _local[key] = (entry, size)
-            _local_size += size
-            while _local_size > LOCAL_BYTES:
-                _, (_, evicted) = _local.popitem(last=False)
-                _local_size -= evicted
+_held = HeldData(budget=8 * 1024 * 1024)

@@ -206,14 +206,12 @@ def test_a_process_serves_data_it_already_holds_without_the_cache(
     assert fresh.json()["data"] != before.json()["data"]
 
 
-def test_the_copies_in_a_process_are_bounded_by_their_size(monkeypatch):
-    monkeypatch.setattr(widget_data, "LOCAL_BYTES", 960)
-    monkeypatch.setattr(widget_data, "_local", widget_data.OrderedDict())
-    monkeypatch.setattr(widget_data, "_local_size", 0)
+def test_the_copies_in_a_process_are_bounded_by_their_size():
+    held = widget_data.HeldData(budget=960)
     entry = {"data": [1.5] * 5}  # 30 bytes of JSON: 32 fill the budget
-    widget_data._remember({f"k{i}": entry for i in range(32)})
-    assert widget_data._recall(["k0"]) == {"k0": entry}  # now the most recently used
-    widget_data._remember({"k32": entry})  # over the budget: the least recently used goes
-    assert widget_data._recall(["k0", "k1", "k32"]) == {"k0": entry, "k32": entry}
-    widget_data._remember({"big": {"data": [1.5] * 20}})  # 90 bytes: over 960 / 16
-    assert widget_data._recall(["big"]) == {}
+    held.remember({f"k{i}": entry for i in range(32)})
+    assert held.recall(["k0"]) == {"k0": entry}  # now the most recently used
+    held.remember({"k32": entry})  # over the budget: the least recently used goes
+    assert held.recall(["k0", "k1", "k32"]) == {"k0": entry, "k32": entry}
+    held.remember({"big": {"data": [1.5] * 20}})  # 90 bytes: over 960 / 16
+    assert held.recall(["big"]) == {}
