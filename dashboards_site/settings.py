@@ -369,6 +369,10 @@ METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # One budget for all the widget data of a request; keep it below gunicorn's --timeout (30 s).
 WIDGET_DATA_DEADLINE_SECONDS = float(os.environ.get("WIDGET_DATA_DEADLINE_SECONDS", "10"))
 
+# The v1 dashboard lists hold their rendered pages per list version; on, a held page is
+# rendered again and compared, and a difference fails the request (the tests turn it on).
+HELD_PAGES_CHECK = env_bool("HELD_PAGES_CHECK", False)
+
 # Reads are rate-limited per user only when asked to (dashboards/api/throttling.py).
 API_THROTTLE_READS = env_bool("THROTTLE_READS")
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient, ForceAuthClientHandler
 
+from dashboards_site import held
 from dashboards_site.handlers import ApiMiddleware, takes_api_stack
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from users import revocation
@@ -18,6 +19,8 @@ def _fresh_local_cache(settings):
     # Local memory only: a shared Redis is isolated by the run's key prefix instead.
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         cache.clear()
+    # A rolled-back test hands the same user ids and list versions out again.
+    held.forget_everything()
 
 
 @pytest.fixture

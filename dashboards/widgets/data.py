@@ -22,9 +22,6 @@ timeout) and one `set_many`. All widgets of a request share one deadline
 import hashlib
 import json
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +37,7 @@ from dashboards.widgets import registry
 from dashboards.widgets.common import DataRequest
 from dashboards.widgets.deadline import Deadline, WidgetDataTimeout
 from dashboards.widgets.query import NO_VARIABLES, Variables
+from dashboards_site.held import Held
 from ops import metrics as ops_metrics
 
 logger = logging.getLogger(__name__)
@@ -272,45 +270,20 @@ def dashboard_widget_data(dashboard: Dashboard, widgets: list[Widget]) -> dict[s
     return {item.key: item.data for item in dashboard_widget_payloads(dashboard, widgets)}
 
 
-class HeldData:
+def _json_size(entry: dict[str, Any]) -> int | None:
+    try:
+        return len(orjson.dumps(entry, default=str))
+    except TypeError:  # orjson's JSONEncodeError included
+        return None
+
+
+def held_data(budget: int) -> Held[dict[str, Any]]:
     """Entries already read or computed, by cache key, in this process: a key names
     everything its data depends on (the metric's version as the database confirmed it
-    included), so a copy can never be stale, and a hot widget skips the cache's round trip.
-    Bounded by the size of their JSON (a grouped series may hold 100 x 3,660 points): the
-    least recently used go first, and an entry larger than a sixteenth of the budget is not
-    kept. The values are shared between requests: read-only."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._entries: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def recall(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        found = {}
-        with self._lock:
-            for key in keys:
-                held = self._entries.get(key)
-                if held is not None:
-                    self._entries.move_to_end(key)
-                    found[key] = held[0]
-        return found
-
-    def remember(self, entries: dict[str, dict[str, Any]]) -> None:
-        for key, entry in entries.items():
-            try:
-                size = len(orjson.dumps(entry, default=str))
-            except TypeError:  # orjson's JSONEncodeError included
-                continue
-            if size > self.budget // 16:
-                continue
-            with self._lock:
-                previous = self._entries.pop(key, None)
-                self._size += size - (previous[1] if previous else 0)
-                self._entries[key] = (entry, size)
-                while self._size > self.budget:
-                    _, (_, evicted) = self._entries.popitem(last=False)
-                    self._size -= evicted
+    included), so a copy can never be stale, and a hot widget skips the cache's round
+    trip. Bounded by the size of their JSON (a grouped series may hold 100 x 3,660
+    points)."""
+    return Held(budget, _json_size)
 
 
-_held = HeldData(budget=8 * 1024 * 1024)
+_held = held_data(budget=8 * 1024 * 1024)

@@ -207,7 +207,7 @@ def test_a_process_serves_data_it_already_holds_without_the_cache(
 
 
 def test_the_copies_in_a_process_are_bounded_by_their_size():
-    held = widget_data.HeldData(budget=960)
+    held = widget_data.held_data(budget=960)
     entry = {"data": [1.5] * 5}  # 30 bytes of JSON: 32 fill the budget
     held.remember({f"k{i}": entry for i in range(32)})
     assert held.recall(["k0"]) == {"k0": entry}  # now the most recently used

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.generics import GenericAPIView
@@ -31,7 +32,7 @@ from dashboards import (
 )
 from dashboards.api import cursors
 from dashboards.api.base import VARIABLE_PARAMETERS, dashboard_etag
-from dashboards.api.v1 import filters
+from dashboards.api.v1 import filters, held_pages
 from dashboards.api.v1 import serializers as s
 from dashboards.exceptions import InvalidQuery
 from dashboards.models import Dashboard, Project
@@ -136,14 +137,29 @@ def paged(
     return rows, headers
 
 
-def dashboard_page(
-    request: Request, scopes: list[str], project: Project | None
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def dashboard_list(
+    request: Request, scopes: list[str], project: Project | None, message: str
+) -> HttpResponseBase:
     """A page of the visible dashboards of these scopes (and project), filtered by the
-    FilterSet; the total is cached per (user, list, filters) (docs/list-counts.md)."""
-    applied = filters.dashboard_filters(request)
-    # Read first: the total cached under this version counts rows no older than it.
+    FilterSet; the total is cached per (user, list, filters), and the rendered page is held
+    while the user's list version stays (docs/list-counts.md)."""
+    # Read first: a total or a page kept under this version holds rows no older than it.
     state = listcounts.list_state(request.user)
+
+    def build() -> Response:
+        rows, headers = dashboard_page(request, scopes, project, state)
+        return success(rows, message, headers=headers)
+
+    return held_pages.served(request, state, build)
+
+
+def dashboard_page(
+    request: Request,
+    scopes: list[str],
+    project: Project | None,
+    state: listcounts.ListState | None,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    applied = filters.dashboard_filters(request)
     project_ids = state.project_ids if state else None
 
     def narrowed(querysets: list[QuerySet[Dashboard]]) -> list[QuerySet[Dashboard]]:
@@ -240,10 +256,9 @@ class DashboardListView(DashboardListBase):
         ],
         responses=DASHBOARD_LIST_ENVELOPE,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
-        rows, headers = dashboard_page(request, scopes, None)
-        return success(rows, "All dashboards listed successfully", headers=headers)
+        return dashboard_list(request, scopes, None, "All dashboards listed successfully")
 
 
 class ProjectDashboardListView(DashboardListBase):
@@ -258,14 +273,13 @@ class ProjectDashboardListView(DashboardListBase):
         ],
         responses=DASHBOARD_LIST_ENVELOPE,
     )
-    def get(self, request: Request, project_id: str) -> Response:
+    def get(self, request: Request, project_id: str) -> HttpResponseBase:
         scopes = s.parse_scopes(request.query_params.get("scope"), many=True)
         project = selectors.project_get(
             user=request.user, project_id=s.parse_path_uuid(project_id, "project_id")
         )
-        rows, headers = dashboard_page(request, scopes, project)
-        return success(
-            rows, f"Dashboards of project '{project.pk}' listed successfully", headers=headers
+        return dashboard_list(
+            request, scopes, project, f"Dashboards of project '{project.pk}' listed successfully"
         )
 
 
