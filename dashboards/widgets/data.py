@@ -19,10 +19,11 @@ timeout) and one `set_many`. All widgets of a request share one deadline
 `data: null` with an `error` object, alone; failures are never cached.
 """
 
+import functools
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,12 +56,19 @@ class WidgetData:
     key: str
     type: str
     data: Any
-    etag: str
-    last_modified: datetime
+    plan: "_Plan" = field(repr=False)
     # True when the caller already holds this ETag: `data` was not looked up (None).
     unchanged: bool = False
     # {"code", "message"} when the data could not be computed (then `data` is None).
     error: dict[str, str] | None = None
+
+    @property
+    def etag(self) -> str:
+        return self.plan.etag
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.plan.last_modified
 
     def body_fields(self) -> dict[str, Any]:
         """`data`, and `error` when there is one: what a widget's JSON carries."""
@@ -69,19 +77,33 @@ class WidgetData:
         return {"data": None, "error": self.error}
 
 
-@dataclass(frozen=True)
 class _Plan:
-    widget: Widget
-    metric: str | None
-    digest: str
-    etag: str
-    last_modified: datetime
+    """What a widget's data depends on. The digest (the cache key and the ETag) is made
+    when first asked for: a dashboard read never asks it of a widget without a metric."""
+
+    def __init__(
+        self, widget: Widget, metric: str | None, identity: list[Any], last_modified: datetime
+    ) -> None:
+        self.widget = widget
+        self.metric = metric
+        self.last_modified = last_modified
+        self._identity = identity
+
+    @functools.cached_property
+    def digest(self) -> str:
+        identity = json.dumps(self._identity, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.digest}"'
 
 
 def _plan(
     dashboard: Dashboard, widgets: list[Widget], now: datetime, variables: Variables
 ) -> list[_Plan]:
-    """Digest, ETag and Last-Modified of each widget: costs the version query only."""
+    """What each widget's data depends on, and its Last-Modified: costs the version query
+    only."""
     wanted = {
         widget.key: registry.get(widget.type).metric(widget.config or {}) for widget in widgets
     }
@@ -89,29 +111,18 @@ def _plan(
     if versions is None:
         versions = metrics.series_versions(dashboard.project_id, [m for m in wanted.values() if m])
     today = now.astimezone(UTC).date().isoformat()
+    chosen = variables.identity()
+    project = str(dashboard.project_id)
     plans = []
     for widget in widgets:
         metric = wanted[widget.key]
         version = versions.get(metric, metrics.NO_DATA) if metric else metrics.NO_DATA
-        identity = json.dumps(
-            [
-                widget.type,
-                widget.config or {},
-                str(dashboard.project_id),
-                metric,
-                version.token,
-                today,
-                variables.identity(),
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        identity = [widget.type, widget.config or {}, project, metric, version.token, today, chosen]
         # Data changes with new points (the series' change time) or a new config (the
         # dashboard's updated_at moves whenever its widgets are saved).
         changed = [moment for moment in (dashboard.updated_at, version.changed_at) if moment]
         last_modified = max(changed) if changed else now
-        plans.append(_Plan(widget, metric, digest, f'"{digest}"', last_modified))
+        plans.append(_Plan(widget, metric, identity, last_modified))
     return plans
 
 
@@ -214,10 +225,8 @@ def dashboard_widget_payloads(
     results = []
     for plan in plans:
         widget = plan.widget
-        if plan.etag in known_etags:
-            results.append(
-                WidgetData(widget.key, widget.type, None, plan.etag, plan.last_modified, True)
-            )
+        if known_etags and plan.etag in known_etags:
+            results.append(WidgetData(widget.key, widget.type, None, plan, unchanged=True))
             continue
         cache_key = keys.get(widget.key)
         if cache_key is not None and cache_key in cached:
@@ -227,15 +236,11 @@ def dashboard_widget_payloads(
                 data = _compute(dashboard, widget, now, variables, deadline)
             except Exception as exc:
                 error = _error(dashboard, widget, deadline, exc)
-                results.append(
-                    WidgetData(
-                        widget.key, widget.type, None, plan.etag, plan.last_modified, error=error
-                    )
-                )
+                results.append(WidgetData(widget.key, widget.type, None, plan, error=error))
                 continue
             if cache_key is not None:
                 fresh[cache_key] = {"data": data}  # wrapped: None is a value, not a miss
-        results.append(WidgetData(widget.key, widget.type, data, plan.etag, plan.last_modified))
+        results.append(WidgetData(widget.key, widget.type, data, plan))
     if deadline.used and nested and connection.vendor == "postgresql":
         # Inside a caller's transaction the providers' SET LOCAL would outlive this read.
         with connection.cursor() as cursor:
