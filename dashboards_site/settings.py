@@ -366,11 +366,16 @@ METRICS_RETENTION_DAYS = (
 )
 # Rollups kept at ingestion and read by the providers; off only to measure without them.
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
+# Widget data each worker keeps in its memory, by the cache's own key (0: none; the cold
+# benchmark turns it off, as the copies would answer what it means to compute).
+WIDGET_DATA_HELD_BYTES = int(os.environ.get("WIDGET_DATA_HELD_BYTES", 8 * 1024 * 1024))
 # One budget for all the widget data of a request; keep it below gunicorn's --timeout (30 s).
 WIDGET_DATA_DEADLINE_SECONDS = float(os.environ.get("WIDGET_DATA_DEADLINE_SECONDS", "10"))
 
-# The v1 dashboard lists hold their rendered pages per list version; on, a held page is
-# rendered again and compared, and a difference fails the request (the tests turn it on).
+# The v1 dashboard lists hold their rendered pages per list version, up to this many bytes
+# per worker (0: none); with the check on, a held page is rendered again and compared, and
+# a difference fails the request (the tests turn it on).
+HELD_PAGES_BYTES = int(os.environ.get("HELD_PAGES_BYTES", 8 * 1024 * 1024))
 HELD_PAGES_CHECK = env_bool("HELD_PAGES_CHECK", False)
 
 # Reads are rate-limited per user only when asked to (dashboards/api/throttling.py).

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from psycopg.errors import QueryCanceled
@@ -291,4 +292,4 @@ def held_data(budget: int) -> Held[dict[str, Any]]:
     return Held(budget, _json_size)
 
 
-_held = held_data(budget=8 * 1024 * 1024)
+_held = held_data(budget=settings.WIDGET_DATA_HELD_BYTES)

@@ -39,7 +39,9 @@ class HeldPage:
     headers: tuple[tuple[str, str], ...]
 
 
-_pages: Held[HeldPage] = Held(8 * 1024 * 1024, lambda page: len(page.content) + ENTRY_OVERHEAD)
+_pages: Held[HeldPage] = Held(
+    settings.HELD_PAGES_BYTES, lambda page: len(page.content) + ENTRY_OVERHEAD
+)
 
 
 def page_key(request: Request, state: ListState | None) -> str | None:
