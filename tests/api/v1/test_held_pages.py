@@ -126,7 +126,7 @@ def _unshare(alice, bob, project, board):
 
 
 def _move_owner(alice, bob, project, board):
-    board.owner = bob  # as the admin's change form does
+    board.owner = bob  # a save outside the services (a fix from the shell)
     board.save()
 
 
