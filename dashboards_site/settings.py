@@ -372,11 +372,13 @@ WIDGET_DATA_HELD_BYTES = int(os.environ.get("WIDGET_DATA_HELD_BYTES", 8 * 1024 *
 # One budget for all the widget data of a request; keep it below gunicorn's --timeout (30 s).
 WIDGET_DATA_DEADLINE_SECONDS = float(os.environ.get("WIDGET_DATA_DEADLINE_SECONDS", "10"))
 
-# The v1 dashboard lists hold their rendered pages per list version, up to this many bytes
-# per worker (0: none); with the check on, a held page is rendered again and compared, and
-# a difference fails the request (the tests turn it on).
+# Rendered JSON held per worker by the versions it depends on (dashboards/api/held_responses.py):
+# v1 list pages and dashboard details, up to this many bytes each (0: none). With the check
+# on, a held response is built again and compared, and a difference fails the request (the
+# tests turn it on).
 HELD_PAGES_BYTES = int(os.environ.get("HELD_PAGES_BYTES", 8 * 1024 * 1024))
-HELD_PAGES_CHECK = env_bool("HELD_PAGES_CHECK", False)
+HELD_DASHBOARDS_BYTES = int(os.environ.get("HELD_DASHBOARDS_BYTES", 8 * 1024 * 1024))
+HELD_RESPONSES_CHECK = env_bool("HELD_RESPONSES_CHECK", False)
 
 # Reads are rate-limited per user only when asked to (dashboards/api/throttling.py).
 API_THROTTLE_READS = env_bool("THROTTLE_READS")

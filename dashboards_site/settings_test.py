@@ -18,8 +18,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Every held list page is checked against the page read now (dashboards/api/v1/held_pages.py).
-HELD_PAGES_CHECK = True
+# Every held response is checked against the one built now (dashboards/api/held_responses.py).
+HELD_RESPONSES_CHECK = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0

@@ -57,7 +57,7 @@ class WidgetData:
     key: str
     type: str
     data: Any
-    plan: "_Plan" = field(repr=False)
+    plan: "WidgetPlan" = field(repr=False)
     # True when the caller already holds this ETag: `data` was not looked up (None).
     unchanged: bool = False
     # {"code", "message"} when the data could not be computed (then `data` is None).
@@ -78,7 +78,7 @@ class WidgetData:
         return {"data": None, "error": self.error}
 
 
-class _Plan:
+class WidgetPlan:
     """What a widget's data depends on. The digest (the cache key and the ETag) is made
     when first asked for: a dashboard read never asks it of a widget without a metric."""
 
@@ -100,9 +100,9 @@ class _Plan:
         return f'"{self.digest}"'
 
 
-def _plan(
+def widget_plans(
     dashboard: Dashboard, widgets: list[Widget], now: datetime, variables: Variables
-) -> list[_Plan]:
+) -> list[WidgetPlan]:
     """What each widget's data depends on, and its Last-Modified: costs the version query
     only."""
     wanted = {
@@ -123,7 +123,7 @@ def _plan(
         # dashboard's updated_at moves whenever its widgets are saved).
         changed = [moment for moment in (dashboard.updated_at, version.changed_at) if moment]
         last_modified = max(changed) if changed else now
-        plans.append(_Plan(widget, metric, identity, last_modified))
+        plans.append(WidgetPlan(widget, metric, identity, last_modified))
     return plans
 
 
@@ -198,17 +198,20 @@ def dashboard_widget_payloads(
     variables: Variables = NO_VARIABLES,
     deadline: Deadline | None = None,
     now: datetime | None = None,
+    plans: list[WidgetPlan] | None = None,
 ) -> list[WidgetData]:
     """Data, ETag and Last-Modified of each widget, in the order given (cached).
 
     A widget whose current ETag is in `known_etags` (or `*` is) comes back `unchanged`,
     without its data being read or computed (what a 304 needs). `now` is the moment the
-    variables were resolved for (`dashboards.clock` when None).
+    variables were resolved for (`dashboards.clock` when None); `plans`: `widget_plans` of
+    these widgets, when the caller made them already.
     """
     now = now or clock.now()
     deadline = deadline or Deadline()
     nested = connection.in_atomic_block
-    plans = _plan(dashboard, widgets, now, variables)
+    if plans is None:
+        plans = widget_plans(dashboard, widgets, now, variables)
     if "*" in known_etags:
         known_etags = frozenset(plan.etag for plan in plans)
     keys = {

@@ -138,11 +138,11 @@ def response_etag(client, dashboard) -> str:
     # neighbour's... so read it from the payload plan instead.
     from django.utils import timezone
 
-    from dashboards.widgets.data import _plan
+    from dashboards.widgets.data import widget_plans
     from dashboards.widgets.query import NO_VARIABLES
 
     widgets = [w for w in dashboard.widgets.all() if w.key == "orders"]
-    return _plan(dashboard, widgets, timezone.now(), NO_VARIABLES)[0].digest
+    return widget_plans(dashboard, widgets, timezone.now(), NO_VARIABLES)[0].digest
 
 
 def test_once_the_budget_is_spent_the_remaining_widgets_do_not_query(

@@ -6,11 +6,13 @@ formatted by `dashboards/api/errors.py`. The list and the detail are hot paths: 
 from `.values()` and prefetched rows, a fixed number of queries whatever the size.
 """
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import FieldError
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from dashboards import listcounts, paging, permissions, selectors, services, variables
+from dashboards.api import held_responses
 from dashboards.api.analytics import odata
 from dashboards.api.analytics import serializers as s
 from dashboards.api.base import VARIABLE_PARAMETERS, dashboard_etag, expected_version_from_if_match
@@ -26,7 +29,7 @@ from dashboards.exceptions import InvalidQuery, PermissionDenied, ValidationFail
 from dashboards.models import Dashboard, Project, UserDashboard
 from dashboards.specs import DashboardSpec, dashboard_document
 from dashboards.widgets import registry
-from dashboards.widgets.data import dashboard_widget_payloads
+from dashboards.widgets.data import WidgetPlan, dashboard_widget_payloads, widget_plans
 from idempotency.decorators import idempotent
 
 LIST_FIELDS = ("id", "name", "type", "widget_count", "created_at")
@@ -46,13 +49,17 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def dashboard_body(dashboard: Dashboard, resolved: variables.ResolvedVariables) -> dict[str, Any]:
+def dashboard_body(
+    dashboard: Dashboard,
+    resolved: variables.ResolvedVariables,
+    plans: list[WidgetPlan] | None = None,
+) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector):
     the dashboard document, each widget with its `data` under `resolved` variables, the
-    variables' values and where it lives."""
+    variables' values and where it lives. `plans`: the widgets' `widget_plans`, if made."""
     widgets = list(dashboard.widgets.all())
     payloads = dashboard_widget_payloads(
-        dashboard, widgets, variables=resolved.variables, now=resolved.now
+        dashboard, widgets, variables=resolved.variables, now=resolved.now, plans=plans
     )
     document = dashboard_document(dashboard, widgets)
     # A widget whose data failed carries `"data": null, "error": {...}`; the rest answer.
@@ -220,18 +227,37 @@ class DashboardDetailView(AnalyticsView):
         parameters=VARIABLE_PARAMETERS,
         responses=s.DashboardSerializer,
     )
-    def get(self, request: Request, dashboard_id: str) -> Response:
+    def get(self, request: Request, dashboard_id: str) -> HttpResponseBase:
         """The dashboard with all its widgets and their data under its variables (defaults,
         or `var-<name>` overrides); `ETag` names its version."""
         dashboard = selectors.dashboard_get(user=request.user, dashboard_id=dashboard_id)
         resolved = variables.resolve_variables(
             dashboard.definition, variables.overrides_from_query(request.query_params)
         )
-        response = Response(dashboard_body(dashboard, resolved))
-        # Widget data changes without a new version: never serve this from a cache.
-        response["Cache-Control"] = "private, no-cache"
-        response["ETag"] = dashboard_etag(dashboard, resolved.variables)
-        return response
+        plans = widget_plans(
+            dashboard, list(dashboard.widgets.all()), resolved.now, resolved.variables
+        )
+
+        def build() -> Response:
+            body = dashboard_body(dashboard, resolved, plans)
+            response = Response(body)
+            # Widget data changes without a new version: never serve this from a cache.
+            response["Cache-Control"] = "private, no-cache"
+            response["ETag"] = dashboard_etag(dashboard, resolved.variables)
+            # A widget whose data failed is asked again next time.
+            response.held = not any("error" in widget for widget in body["widgets"])
+            return response
+
+        # Everything the body is made of: the dashboard's row (any save moves updated_at),
+        # the variables as applied, and each widget's data by its digest.
+        name = (
+            dashboard.pk,
+            dashboard.version,
+            dashboard.updated_at.isoformat(),
+            json.dumps(resolved.applied, sort_keys=True, default=str),
+            *(plan.digest for plan in plans if plan.metric),
+        )
+        return held_responses.DASHBOARDS.served(request, name, build)
 
     @extend_schema(
         operation_id="dashboards_update",

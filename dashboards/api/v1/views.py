@@ -30,9 +30,9 @@ from dashboards import (
     services,
     variables,
 )
-from dashboards.api import cursors
+from dashboards.api import cursors, held_responses
 from dashboards.api.base import VARIABLE_PARAMETERS, dashboard_etag
-from dashboards.api.v1 import filters, held_pages
+from dashboards.api.v1 import filters
 from dashboards.api.v1 import serializers as s
 from dashboards.exceptions import InvalidQuery
 from dashboards.models import Dashboard, Project
@@ -150,7 +150,11 @@ def dashboard_list(
         rows, headers = dashboard_page(request, scopes, project, state)
         return success(rows, message, headers=headers)
 
-    return held_pages.served(request, state, build)
+    # Superusers' lists carry no version: never held.
+    name = None
+    if state is not None:
+        name = (request.user.pk, state.own, state.shared, request.build_absolute_uri())
+    return held_responses.LIST_PAGES.served(request, name, build)
 
 
 def dashboard_page(

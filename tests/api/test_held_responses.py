@@ -1,15 +1,18 @@
-"""The v1 dashboard lists hold their rendered pages per list version
-(dashboards/api/v1/held_pages.py): a held page must be the page as read now, byte for byte,
-for its caller, URL and media type only, and every write that changes a page must move the
-version. The test settings check every held page against a fresh one
-(`HELD_PAGES_CHECK`); the tests that measure what a held page saves turn the check off."""
+"""Rendered responses held per worker (dashboards/api/held_responses.py): the v1 lists by
+the caller's list version, the dashboard detail by its row, variables and widget data. A
+held response must be the one built now, byte for byte, for its caller, URL and media type
+only, and every write that changes it must move its name. The test settings check every
+held response against a fresh one (`HELD_RESPONSES_CHECK`); the tests that measure what a
+held response saves turn the check off."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from dashboards import listcounts, services, specs
+from dashboards import listcounts, metrics, services, specs
 from dashboards.limits import EXPORT_SCHEMA_VERSION
-from dashboards.models import DashboardVersion
+from dashboards.models import Dashboard, DashboardVersion
+from dashboards.widgets import query
 from tests.api.v1.conftest import V1
 from tests.conftest import bearer_client
 from tests.factories import DashboardFactory, UserDashboardFactory
@@ -32,7 +35,7 @@ def names(client, **params: str) -> list[str]:
 
 @pytest.fixture
 def unchecked(settings):
-    settings.HELD_PAGES_CHECK = False
+    settings.HELD_RESPONSES_CHECK = False
 
 
 @pytest.fixture
@@ -109,7 +112,7 @@ def test_the_check_fails_a_page_that_a_write_forgot(monkeypatch, alice, bob, sha
     monkeypatch.setattr(listcounts, "touch_users", lambda ids: None)
     monkeypatch.setattr(listcounts, "touch_projects", lambda ids: None)
     services.dashboard_update(dashboard=shared[0], user=alice, name="Unseen")
-    with pytest.raises(AssertionError, match="did not move the list version"):
+    with pytest.raises(AssertionError, match="did not move what names it"):
         listing(member)
 
 
@@ -204,3 +207,110 @@ def test_every_write_that_changes_a_page_moves_it(prepare, write, alice, bob, pr
     write(alice, bob, project, shared[0])
     after = listing(member, limit="100")  # checked against the page read now
     assert after.content != before.content
+
+
+# --- The dashboard detail ----------------------------------------------------------------
+
+DETAIL = "/api/dashboards/{}"
+KPI = {
+    "id": "orders",
+    "type": "kpi",
+    "title": "Orders",
+    "config": {"metric": "orders", "aggregation": "sum", "days": 30},
+}
+NOTE = {"id": "note", "type": "text", "title": "Note", "config": {"markdown": "Hello"}}
+RANGE = {"name": "timeRange", "type": "timeRange", "default": "last_7_days"}
+
+
+def _ingest(project, value: float) -> None:
+    stamp = timezone.now().replace(microsecond=0).isoformat()
+    metrics.metrics_ingest(
+        project=project,
+        user=project.owner,
+        body={"points": [{"metric": "orders", "timestamp": stamp, "value": value}]},
+    )
+
+
+@pytest.fixture
+def board(alice, project):
+    return services.dashboard_create(
+        user=alice, project=project, scope="project", name="Held", widgets=[KPI, NOTE]
+    )
+
+
+def detail(client, board, **params: str):
+    response = client.get(DETAIL.format(board.pk), params)
+    assert response.status_code == 200, response.content
+    return response
+
+
+def test_a_held_detail_is_the_same_bytes_and_headers(
+    unchecked, alice, project, board, django_assert_num_queries
+):
+    _ingest(project, 3)
+    client = bearer_client(alice)
+    first = detail(client, board)
+    with django_assert_num_queries(2):  # the dashboard and its widgets; the series versions
+        again = detail(client, board)
+    assert again.content == first.content
+    for header in ("Content-Type", "ETag", "Cache-Control", "Vary", "Allow"):
+        assert again[header] == first[header], header
+    assert again.json()["widgets"][0]["data"]["value"] == 3
+
+
+def test_a_detail_follows_every_change_of_what_it_shows(alice, bob, project, board):
+    client = bearer_client(bob)
+
+    def orders() -> float | None:
+        data = detail(client, board).json()["widgets"][0]["data"]
+        return data and data["value"]
+
+    assert orders() in (None, 0)
+    _ingest(project, 3)  # new points: the widget's digest moves
+    assert orders() == 3
+    detail(client, board)
+    renamed = bearer_client(alice).patch(
+        DETAIL.format(board.pk), {"name": "Renamed"}, format="json"
+    )
+    assert renamed.status_code == 200
+    assert detail(client, board).json()["name"] == "Renamed"
+    detail(client, board)
+    services.dashboard_update(dashboard=board, user=alice, definition={"variables": [RANGE]})
+    body = detail(client, board).json()
+    assert body["variables"]["timeRange"]["value"] == "last_7_days"
+    other = detail(client, board, **{"var-timeRange": "last_30_days"}).json()
+    assert other["variables"]["timeRange"]["value"] == "last_30_days"
+    assert detail(client, board, **{"var-timeRange": "last_30_days"}).json() == other
+
+
+def test_a_widget_whose_data_failed_is_not_held(unchecked, alice, project, board, monkeypatch):
+    _ingest(project, 3)
+    original = query.records
+
+    def broken(selection, group_dimension=None):
+        sql, params = original(selection, group_dimension)
+        return f"SELECT r.*, no_such_column FROM ({sql}) r", params  # noqa: S608
+
+    monkeypatch.setattr(query, "records", broken)
+    client = bearer_client(alice)
+    assert detail(client, board).json()["widgets"][0]["error"]["code"] == "WIDGET_DATA_ERROR"
+    monkeypatch.setattr(query, "records", original)
+    assert detail(client, board).json()["widgets"][0]["data"]["value"] == 3
+
+
+def test_the_check_fails_a_detail_that_a_write_forgot(alice, board):
+    client = bearer_client(alice)
+    detail(client, board)
+    # Around save() and the services: neither the version nor updated_at moves.
+    Dashboard.objects.filter(pk=board.pk).update(name="Unseen")
+    with pytest.raises(AssertionError, match="did not move what names it"):
+        detail(client, board)
+
+
+def test_the_browsable_api_is_never_held(unchecked, alice, board):
+    client = bearer_client(alice)
+    for _ in range(2):
+        html = client.get(DETAIL.format(board.pk), HTTP_ACCEPT="text/html")
+        assert html.status_code == 200
+        assert html["Content-Type"].startswith("text/html")
+    assert detail(client, board).json()["name"] == "Held"
