@@ -67,8 +67,10 @@ def base_env(database: str, **extra: str) -> dict[str, str]:
         "THROTTLE_USER": "100000000/min",
         "DJANGO_SETTINGS_MODULE": "dashboards_site.settings",
         "DJANGO_PLAIN_STATIC": "1",
-        # Cold means computed: no copy of widget data kept in the workers between requests.
+        # Cold means computed: no widget data or dashboard body kept in the workers between
+        # requests (docs/held-responses.md).
         "WIDGET_DATA_HELD_BYTES": "0",
+        "HELD_DASHBOARDS_BYTES": "0",
         **extra,
     }
 
