@@ -163,6 +163,7 @@ def dashboard_page(
     project: Project | None,
     state: listcounts.ListState | None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows and headers of the page `dashboard_list` answers when it holds none."""
     applied = filters.dashboard_filters(request)
     project_ids = state.project_ids if state else None
 
