@@ -1,5 +1,5 @@
 """Rendered JSON responses held in each process, by a name of everything they depend on
-(docs/list-counts.md, docs/performance.md).
+(docs/held-responses.md).
 
 A read whose answer is a function of a few versions the view reads anyway can be answered
 again, byte for byte, while those versions stay: the view reads them first, names the
@@ -8,8 +8,8 @@ response with them, and skips building and rendering it when this process holds 
 - The v1 dashboard lists: the caller, the URL (host, path, filters, paging) and the
   caller's list version, which every write that changes a listed row, or who sees it,
   grows in the write's own transaction.
-- The dashboard detail: its version and `updated_at` (any save moves it), owner and
-  project, the variables' values as applied, and the digest of each widget's data (its
+- The dashboard detail: its version and `updated_at` (any save moves it, whatever field
+  it changes), the variables' values as applied, and the digest of each widget's data (its
   metric's series version, the day and the variables included).
 
 A URL that was refused (4xx) is never held, and whether a URL is valid depends on nothing
