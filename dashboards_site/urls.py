@@ -8,6 +8,18 @@ from dashboards.api.docs import OfflineRedocView, SwaggerView, redoc_bundle
 from ops.views import metrics_view
 
 urlpatterns = [
+    # Django tries these in order, each miss costing a prefix test or a regular
+    # expression: the API's reads first, the short lists before the long one. No two
+    # families match the same path, so the order decides only what routing costs (the
+    # detail's 26 µs before, 17 µs now; docs/performance.md).
+    path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
+    path("api/", include(("dashboards.api.widget_data.urls", "widget-data"))),
+    path("api/", include(("dashboards.api.analytics.urls", "analytics"))),
+    path("api/", include("users.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
@@ -27,15 +39,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
-    path("api/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
-    # v1 before the analytics family: its prefix is the longer one.
-    path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
-    path("api/", include("users.api.urls")),
-    path("api/", include(("dashboards.api.widget_data.urls", "widget-data"))),
-    path("api/", include(("dashboards.api.analytics.urls", "analytics"))),
     path("", include("dashboards.web.urls")),
 ]
 
