@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from dashboards import rollups
@@ -79,16 +79,18 @@ def series_versions(project_id: Any, metrics: Iterable[str]) -> dict[str, Series
         return {}
     # Written out (`dashboards.rows`): compiling the queryset was a third of a cached
     # widget-data read.
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(
             f"SELECT {_SERIES_ROWS.columns} FROM {_SERIES_ROWS.table} "
             f"WHERE s.project_id = %s AND s.metric IN ({', '.join(['%s'] * len(wanted))})",
-            [_SERIES_ROWS.db_value("project", project_id), *wanted],
+            [_SERIES_ROWS.db_value("project", project_id, db), *wanted],
         )
-        found = {
-            series.metric: SeriesVersion(series.version, series.changed_at)
-            for series in map(_SERIES_ROWS.instance, cursor.fetchall())
-        }
+        rows = cursor.fetchall()
+    found = {
+        series.metric: SeriesVersion(series.version, series.changed_at)
+        for series in (_SERIES_ROWS.instance(row, db) for row in rows)
+    }
     return {metric: found.get(metric, NO_DATA) for metric in wanted}
 
 

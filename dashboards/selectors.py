@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import (
     F,
     OuterRef,
@@ -251,50 +251,51 @@ def dashboard_get(
     pk = parse_uuid(dashboard_id)
     if pk is None:
         raise DashboardNotFound()
+    db = connections[DEFAULT_DB_ALIAS]
     where = ["d.id = %s"]
-    params = [_DASHBOARD_ROWS.db_value("id", pk)]
+    params = [_DASHBOARD_ROWS.db_value("id", pk, db)]
     if project_id is not None:
         project_pk = parse_uuid(project_id)
         if project_pk is None:
             raise DashboardNotFound()
         where.append("d.project_id = %s")
-        params.append(_PROJECT_ROWS.db_value("id", project_pk))
+        params.append(_PROJECT_ROWS.db_value("id", project_pk, db))
     if scopes is not None:
         where.append(f"d.scope IN ({', '.join(['%s'] * len(scopes))})")
         params += list(scopes)
     series = with_widgets and with_series
     statement = _dashboard_statement(
-        connection.vendor,
+        db.vendor,
         tuple(where),
         with_widgets,
-        registry.metric_sql("w", connection.vendor) if series else None,
+        registry.metric_sql("w", db.vendor) if series else None,
     )
     if with_widgets:
         params.append(params[0])
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     if not rows or (with_widgets and rows[0][-1] != 0):
         raise DashboardNotFound()
     split = len(_DASHBOARD_ROWS.fields)
-    dashboard = _DASHBOARD_ROWS.instance(rows[0][:split])
+    dashboard = _DASHBOARD_ROWS.instance(rows[0][:split], db)
     # What select_related("project") leaves behind.
     Dashboard._meta.get_field("project").set_cached_value(
-        dashboard, _PROJECT_ROWS.instance(rows[0][split:_BEFORE_WIDGET])
+        dashboard, _PROJECT_ROWS.instance(rows[0][split:_BEFORE_WIDGET], db)
     )
     if not permissions.can_view_dashboard(user, dashboard):
         raise DashboardNotFound()
     if with_widgets:
         widgets = []
         for row in rows[1:]:
-            widget = _WIDGET_ROWS.instance(row[_BEFORE_WIDGET:_BEFORE_SERIES])
+            widget = _WIDGET_ROWS.instance(row[_BEFORE_WIDGET:_BEFORE_SERIES], db)
             if series:
                 # Read by `dashboards.widgets.data` instead of a query of its own (NULLs: no
                 # metric, or none of its points yet).
                 widget.joined_series = (
                     None
                     if row[_SERIES_ID] is None
-                    else _SERIES_ROWS.instance(row[_BEFORE_SERIES:-1])
+                    else _SERIES_ROWS.instance(row[_BEFORE_SERIES:-1], db)
                 )
             widgets.append(widget)
         _attach_widgets(dashboard, widgets)
@@ -303,13 +304,15 @@ def dashboard_get(
 
 def _load_widgets(dashboard: Dashboard) -> None:
     """The widgets of a dashboard already loaded, in order (one query)."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(
             f"SELECT {_WIDGET_ROWS.columns} FROM {_WIDGET_ROWS.table} "  # noqa: S608
             "WHERE w.dashboard_id = %s ORDER BY w.position, w.id",
-            [_DASHBOARD_ROWS.db_value("id", dashboard.pk)],
+            [_DASHBOARD_ROWS.db_value("id", dashboard.pk, db)],
         )
-        _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row) for row in cursor.fetchall()])
+        rows = cursor.fetchall()
+    _attach_widgets(dashboard, [_WIDGET_ROWS.instance(row, db) for row in rows])
 
 
 @functools.cache

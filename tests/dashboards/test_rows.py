@@ -18,7 +18,7 @@ def loaded(model, alias: str, pk):
             f"SELECT {rows.columns} FROM {rows.table} WHERE {alias}.id = %s",  # noqa: S608
             [rows.db_value("id", pk)],
         )
-        return rows.instance(cursor.fetchone())
+        return rows.instance(cursor.fetchone(), connection)
 
 
 def values(instance) -> dict:
