@@ -81,8 +81,9 @@ class MetricIngestView(APIView):
 
 
 def _client_etags(request: Request) -> frozenset[str]:
-    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ does not matter.
-    header = request.headers.get("If-None-Match")
+    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ does not matter. Read
+    # from META: `request.headers` builds a dict of every header first.
+    header = request.META.get("HTTP_IF_NONE_MATCH")
     if not header:
         return frozenset()
     return frozenset(tag.removeprefix("W/") for tag in parse_etags(header))
