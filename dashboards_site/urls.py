@@ -9,9 +9,10 @@ from ops.views import metrics_view
 
 urlpatterns = [
     # Django tries these in order, each miss costing a prefix test or a regular
-    # expression: the API's reads first, the short lists before the long one. No two
-    # families match the same path, so the order decides only what routing costs (the
-    # detail's 26 µs before, 17 µs now; docs/performance.md).
+    # expression: the API's reads first (v1 misses any other path on its prefix, widget
+    # data on two patterns), then the rest. No two families match the same path, so the
+    # order decides only what routing costs: the detail's 26 µs before, 17 µs now
+    # (docs/performance.md; tests/api/test_routing.py).
     path("api/v1/", include(("dashboards.api.v1.urls", "v1"))),
     path("api/", include(("dashboards.api.widget_data.urls", "widget-data"))),
     path("api/", include(("dashboards.api.analytics.urls", "analytics"))),
