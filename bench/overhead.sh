@@ -6,6 +6,9 @@
 #   bash bench/overhead.sh /path/to/base/tree            # base vs this tree
 #   ROUNDS=4 DURATION=6s bash bench/overhead.sh DIR
 #   READ=list bash bench/overhead.sh DIR                 # detail (default), list, v1, widget
+# Both trees run with this tree's .venv: a base tree from before gunicorn_h1c was a
+# requirement parses requests with it too, unless its gunicorn.conf.py sets
+# http_parser = "python" (as the old code ran).
 set -euo pipefail
 HEAD_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASE_DIR="$(cd "$1" && pwd)"
