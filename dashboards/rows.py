@@ -88,6 +88,6 @@ class ModelRows:
         instance.__dict__.update(zip(self.names, values, strict=True))
         return instance
 
-    def db_value(self, field_name: str, value: Any, db: BaseDatabaseWrapper = connection) -> Any:
+    def db_value(self, field_name: str, value: Any, db: BaseDatabaseWrapper) -> Any:
         """A parameter for a column of this model (UUIDs are text on SQLite)."""
         return self.model._meta.get_field(field_name).get_db_prep_value(value, db)

@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from dashboards import paging, permissions
@@ -316,7 +317,7 @@ def _load_widgets(dashboard: Dashboard) -> None:
 
 
 @functools.cache
-def _no_widgets_query() -> Any:
+def _no_widgets_query() -> Query:
     return Widget.objects.none().query
 
 

@@ -16,7 +16,7 @@ def loaded(model, alias: str, pk):
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {rows.columns} FROM {rows.table} WHERE {alias}.id = %s",  # noqa: S608
-            [rows.db_value("id", pk)],
+            [rows.db_value("id", pk, connection)],
         )
         return rows.instance(cursor.fetchone(), connection)
 

@@ -50,13 +50,11 @@ IF_MATCH = OpenApiParameter(
 
 
 def dashboard_body(
-    dashboard: Dashboard,
-    resolved: variables.ResolvedVariables,
-    plans: list[WidgetPlan] | None = None,
+    dashboard: Dashboard, resolved: variables.ResolvedVariables, plans: list[WidgetPlan]
 ) -> dict[str, Any]:
     """The full dashboard with every widget's data (widgets prefetched by the selector):
     the dashboard document, each widget with its `data` under `resolved` variables, the
-    variables' values and where it lives. `plans`: the widgets' `widget_plans`, if made."""
+    variables' values and where it lives. `plans`: the widgets' `widget_plans`."""
     widgets = list(dashboard.widgets.all())
     payloads = dashboard_widget_payloads(
         dashboard, widgets, variables=resolved.variables, now=resolved.now, plans=plans
